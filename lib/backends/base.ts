@@ -1,0 +1,165 @@
+/** CacheBackend: cached responses kept in a Keyv store, with the management operations every backend shares. */
+import Keyv from 'keyv'
+import { decodeEntry, encodeEntry, type CacheEntry } from '../entry.js'
+import { toHeaderRecord } from '../headers.js'
+import { KeyBuilder, type CacheRequest } from '../key.js'
+import { debug } from '../log.js'
+
+/** How entries are turned into the values a Keyv store holds, and back. */
+export interface EntryCodec {
+  encode (entry: CacheEntry): unknown
+  /** Returns undefined for anything that is not a readable entry of the current version. */
+  decode (value: unknown): CacheEntry | undefined
+}
+
+/** The versioned binary encoding (see `entry.ts`); a Buffer round-trips through every Keyv serializer. */
+export const binaryCodec: EntryCodec = { encode: encodeEntry, decode: decodeEntry }
+
+/** A request described for `hasUrl` / `deleteUrl`, keyed exactly as the interceptor keys it. */
+export interface UrlRequestInit {
+  /** Default `'GET'`. */
+  method?: string
+  /** Request headers, when the key includes some (`includeHeaders`). */
+  headers?: Record<string, string | string[]> | Array<[string, string]> | Iterable<[string, string]>
+  /** The request body, when the key includes one (e.g. a cached POST). */
+  body?: string | Uint8Array
+}
+
+/** Builds the key of a request given by URL, with `keys`' rules. */
+export function keyOfUrl (keys: KeyBuilder, url: string | URL, init: UrlRequestInit = {}): string {
+  const parsed = new URL(url)
+  const request: CacheRequest = {
+    method: (init.method ?? 'GET').toUpperCase(),
+    url: parsed.href,
+    headers: toHeaderRecord(init.headers),
+    body: init.body === undefined ? undefined : Buffer.from(init.body as string)
+  }
+  return keys.keyOf(request, parsed)
+}
+
+/**
+ * Responses stored in a Keyv store. Store failures never reach the caller: a read that fails or finds a value
+ * that is not a readable entry is a miss (and the entry is overwritten by the next response); a failed write is
+ * logged (`NODE_DEBUG=undici-client-cache`) and dropped.
+ */
+export class CacheBackend {
+  readonly #keyv: Promise<Keyv>
+  readonly #codec: EntryCodec
+  /** Writes still in flight, by key: a read of the same key waits for them, so a process reads its own writes. */
+  readonly #pending = new Map<string, Promise<void>>()
+  /**
+   * The key rules `hasUrl` and `deleteUrl` use. The interceptor a backend is given to sets its own; a backend
+   * shared by interceptors with different key options uses those of the last one created.
+   */
+  keyBuilder = new KeyBuilder({ ignoredParams: [], includeHeaders: false, keyFn: undefined })
+
+  constructor (keyv: Keyv | Promise<Keyv>, codec: EntryCodec = binaryCodec) {
+    this.#keyv = Promise.resolve(keyv)
+    this.#keyv.catch((error: unknown) => debug('store failed to open: %s', error))
+    this.#codec = codec
+  }
+
+  /** The Keyv instance entries are kept in (it may still be opening). */
+  get keyv (): Promise<Keyv> {
+    return this.#keyv
+  }
+
+  /** Reads an entry; a missing, unreadable or failing read is undefined, never an exception. */
+  async get (key: string): Promise<CacheEntry | undefined> {
+    const pending = this.#pending.get(key)
+    if (pending !== undefined) await pending
+    let value: unknown
+    try {
+      value = await (await this.#keyv).get(key)
+    } catch (error) {
+      debug('read of %s failed: %s', key, error)
+      return undefined
+    }
+    if (value === undefined || value === null) return undefined
+    const entry = this.#codec.decode(value)
+    if (entry === undefined) debug('entry %s is not readable; treated as a miss', key)
+    return entry
+  }
+
+  /** Writes an entry. The promise always resolves; a failed write is logged and leaves the cache without it. */
+  set (key: string, entry: CacheEntry): Promise<void> {
+    const write = this.#write(key, entry).finally(() => {
+      if (this.#pending.get(key) === write) this.#pending.delete(key)
+    })
+    this.#pending.set(key, write)
+    return write
+  }
+
+  async #write (key: string, entry: CacheEntry): Promise<void> {
+    try {
+      await (await this.#keyv).set(key, this.#codec.encode(entry))
+    } catch (error) {
+      debug('write of %s failed: %s', key, error)
+    }
+  }
+
+  /** Deletes one entry by key; true when there was one. */
+  async delete (key: string): Promise<boolean> {
+    await this.#pending.get(key)
+    return (await this.#keyv).delete(key)
+  }
+
+  /** Deletes every entry. */
+  async clear (): Promise<void> {
+    await this.flush()
+    await (await this.#keyv).clear()
+  }
+
+  /** True when a response for this request is stored (fresh or not). */
+  async hasUrl (url: string | URL, init?: UrlRequestInit): Promise<boolean> {
+    return (await this.get(keyOfUrl(this.keyBuilder, url, init))) !== undefined
+  }
+
+  /** Deletes the response stored for this request; true when there was one. */
+  async deleteUrl (url: string | URL, init?: UrlRequestInit): Promise<boolean> {
+    return this.delete(keyOfUrl(this.keyBuilder, url, init))
+  }
+
+  /** The URLs of every stored response (expired ones included), in storage order. */
+  async * urls (): AsyncIterable<string> {
+    for await (const [, value] of this.rawEntries()) {
+      const entry = this.#codec.decode(value)
+      if (entry) yield entry.url
+    }
+  }
+
+  /** Deletes every expired entry, and every value that is not a readable entry. Returns how many were deleted. */
+  async deleteExpired (now = Date.now()): Promise<number> {
+    const doomed: string[] = []
+    for await (const [key, value] of this.rawEntries()) {
+      const entry = this.#codec.decode(value)
+      if (entry === undefined || (entry.expiresAt !== null && entry.expiresAt <= now)) doomed.push(key)
+    }
+    const keyv = await this.#keyv
+    for (const key of doomed) await keyv.delete(key)
+    return doomed.length
+  }
+
+  /** Resolves once every write started so far has finished. */
+  async flush (): Promise<void> {
+    await Promise.all(this.#pending.values())
+  }
+
+  /** Finishes pending writes and closes the store's connection. */
+  async close (): Promise<void> {
+    await this.flush()
+    await (await this.#keyv).disconnect()
+  }
+
+  /**
+   * Every stored `[key, value]`, as the store holds them. Backends that can list their keys more efficiently
+   * override this; the default uses Keyv's iterator, which not every store adapter has.
+   */
+  protected async * rawEntries (): AsyncIterable<[string, unknown]> {
+    const keyv = await this.#keyv
+    if (typeof keyv.iterator !== 'function') {
+      throw new TypeError('This Keyv store cannot list its keys (it has no iterator), so urls() and deleteExpired() are not available on it')
+    }
+    for await (const [key, value] of keyv.iterator(keyv.namespace) as AsyncIterable<[string, unknown]>) yield [key, value]
+  }
+}

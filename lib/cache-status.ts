@@ -1,0 +1,86 @@
+/** The RFC 9211 `Cache-Status` header: what this cache did with a request, written and read back. */
+
+/** The name this cache signs its `Cache-Status` entries with. */
+export const CACHE_NAME = 'undici-client-cache'
+
+/** Why a request went to the origin (RFC 9211 §2.2). */
+export type ForwardReason = 'bypass' | 'method' | 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale'
+
+export interface CacheStatus {
+  /** The response came from the cache without going to the origin. */
+  hit: boolean
+  /** Why the request was forwarded to the origin, when it was. */
+  fwd?: ForwardReason
+  /** The status the origin answered a forwarded request with. */
+  fwdStatus?: number
+  /** Seconds of freshness left (negative once stale), when the response has an expiry. */
+  ttl?: number
+  /** The response is being stored. */
+  stored?: boolean
+  /** The request waited for an identical one in flight and shared its response. */
+  collapsed?: boolean
+  /** This cache's own reason, e.g. `status`, `no-store`, `expired`, `only-if-cached`. */
+  detail?: string
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** Formats this cache's `Cache-Status` entry, e.g. `undici-client-cache; fwd=uri-miss; stored`. */
+export function formatCacheStatus (status: CacheStatus): string {
+  let text = CACHE_NAME
+  if (status.hit) text += '; hit'
+  if (status.fwd) text += `; fwd=${status.fwd}`
+  if (status.fwdStatus !== undefined) text += `; fwd-status=${status.fwdStatus}`
+  if (status.ttl !== undefined) text += `; ttl=${Math.trunc(status.ttl)}`
+  if (status.stored) text += '; stored'
+  if (status.collapsed) text += '; collapsed'
+  if (status.detail) text += `; detail=${TOKEN.test(status.detail) ? status.detail : JSON.stringify(status.detail)}`
+  return text
+}
+
+type HeaderSource = string | string[] | undefined | null | { get (name: string): string | null } | Record<string, unknown>
+
+function headerText (headers: HeaderSource): string | undefined {
+  if (headers === undefined || headers === null) return undefined
+  if (typeof headers === 'string') return headers
+  if (Array.isArray(headers)) return headers.join(', ')
+  if (typeof headers.get === 'function') return (headers as { get (name: string): string | null }).get('cache-status') ?? undefined
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'cache-status') return Array.isArray(value) ? value.join(', ') : String(value)
+  }
+  return undefined
+}
+
+/** Splits a list on commas outside quoted strings. */
+function splitOutsideQuotes (text: string, separator: string): string[] {
+  return text.match(new RegExp(`(?:[^${separator}"]|"(?:[^"\\\\]|\\\\.)*")+`, 'g')) ?? []
+}
+
+/**
+ * Reads this cache's entry back from a `Cache-Status` header. Accepts a fetch `Headers`, a headers object as
+ * `undici.request` returns it, or the header's value. Returns undefined when the response has no entry of ours.
+ */
+export function parseCacheStatus (headers: HeaderSource): CacheStatus | undefined {
+  const text = headerText(headers)
+  if (!text) return undefined
+  for (const member of splitOutsideQuotes(text, ',')) {
+    const [name, ...params] = splitOutsideQuotes(member, ';').map((part) => part.trim())
+    if (name !== CACHE_NAME) continue
+    const status: CacheStatus = { hit: false }
+    for (const param of params) {
+      const eq = param.indexOf('=')
+      const key = (eq === -1 ? param : param.slice(0, eq)).trim()
+      let value = eq === -1 ? '' : param.slice(eq + 1).trim()
+      if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
+      if (key === 'hit') status.hit = true
+      else if (key === 'fwd') status.fwd = value as ForwardReason
+      else if (key === 'fwd-status') status.fwdStatus = Number(value)
+      else if (key === 'ttl') status.ttl = Number(value)
+      else if (key === 'stored') status.stored = true
+      else if (key === 'collapsed') status.collapsed = true
+      else if (key === 'detail') status.detail = value
+    }
+    return status
+  }
+  return undefined
+}

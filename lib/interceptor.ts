@@ -1,0 +1,220 @@
+/**
+ * cacheInterceptor(): the flow of one request. Decide whether the cache takes part, key the request, look it up,
+ * answer a fresh hit without the network, or forward it with a recording handler that stores a complete response.
+ */
+import type { Dispatcher } from 'undici'
+import type { CacheBackend } from './backends/base.js'
+import { formatCacheStatus, type ForwardReason } from './cache-status.js'
+import { parseVary } from './cache-control.js'
+import type { CacheEntry } from './entry.js'
+import { DO_NOT_CACHE, resolveExpireAfter, type ExpiresAt } from './expiry.js'
+import type { Dispatch, DispatchHandler, DispatchOptions, ResponseHeaders } from './handler.js'
+import { firstValue, storableHeaders, toHeaderRecord, toRecord, type HeaderRecord } from './headers.js'
+import { debug } from './log.js'
+import { resolveOptions, resolveRequestOptions, type CacheOptions, type CachedResponse, type RequestCacheOptions, type Settings } from './options.js'
+import { ageSeconds, decideStorage, isConditional, isFresh, requestDirectives, ttlSeconds, type RequestDirectives } from './policy.js'
+import { RecordingHandler, type RecordedResponse, type ResponseDecision } from './record.js'
+import { entryResponse, failRequest, preparedHeaders, replay, syntheticResponse } from './replay.js'
+import { readRequestBody, requestUrl } from './request.js'
+
+/** An undici compose interceptor that also exposes the backend it stores responses in. */
+export type CacheInterceptor = Dispatcher.DispatcherComposeInterceptor & { readonly cache: CacheBackend }
+
+/** Everything known about one request once it has been decided that the cache takes part. */
+interface CacheableRequest {
+  options: DispatchOptions
+  handler: DispatchHandler
+  dispatch: Dispatch
+  method: string
+  url: URL
+  headers: HeaderRecord
+  directives: RequestDirectives
+  perRequest: RequestCacheOptions
+  settingsExpiry: ExpiresAt
+}
+
+/** A request the cache does not read or write: forwarded with its Cache-Status only. */
+function forwardUncached (dispatch: Dispatch, options: DispatchOptions, handler: DispatchHandler, fwd: ForwardReason, detail?: string): boolean {
+  const cacheStatus = formatCacheStatus({ hit: false, fwd, detail })
+  return dispatch(options, new RecordingHandler(handler, { decide: () => ({ cacheStatus, recordUpTo: undefined }) }))
+}
+
+function asCachedResponse (entry: CacheEntry): CachedResponse {
+  return {
+    url: entry.url,
+    method: entry.method,
+    status: entry.status,
+    statusText: entry.statusText,
+    headers: toRecord(entry.headers),
+    body: entry.body,
+    createdAt: new Date(entry.createdAt),
+    expiresAt: entry.expiresAt === null ? null : new Date(entry.expiresAt)
+  }
+}
+
+/** Runs the user's filter; a filter that throws counts as a veto (and is logged), never as a failed request. */
+async function passesFilter (settings: Settings, entry: CacheEntry): Promise<boolean> {
+  if (!settings.filter) return true
+  try {
+    return Boolean(await settings.filter(asCachedResponse(entry)))
+  } catch (error) {
+    debug('filter threw for %s: %s', entry.url, error)
+    return false
+  }
+}
+
+/** The request headers an entry is matched on: those the key includes and those the response's Vary names. */
+function matchedRequestHeaders (settings: Settings, request: CacheableRequest, vary: string[]): Record<string, string | null> {
+  const matched: Record<string, string | null> = {}
+  for (const name of [...settings.keys.includedHeaderNames(request.headers), ...vary]) {
+    matched[name] = settings.keys.matchValue(name, request.headers)
+  }
+  return matched
+}
+
+/** Whether the request carries the same values for the headers the entry's `Vary` names. */
+function varyMatches (settings: Settings, entry: CacheEntry, headers: HeaderRecord): boolean {
+  for (const name of preparedHeaders(entry).vary) {
+    if (settings.keys.matchValue(name, headers) !== (entry.requestHeaders[name] ?? null)) return false
+  }
+  return true
+}
+
+/** Stores a complete response, unless its body disagrees with its Content-Length or the filter vetoes it. */
+async function store (settings: Settings, request: CacheableRequest, key: string, response: RecordedResponse, decision: { expiresAt: number | null, createdAt: number }): Promise<void> {
+  const contentLength = firstValue(response.headers['content-length'])
+  const hasBody = request.method !== 'HEAD' && response.status !== 204 && response.status !== 304
+  if (hasBody && contentLength !== undefined && Number(contentLength) !== response.body.length) {
+    debug('not storing %s: body of %d bytes, Content-Length %s', request.url.href, response.body.length, contentLength)
+    return
+  }
+  const entry: CacheEntry = {
+    status: response.status,
+    statusText: response.statusText,
+    headers: storableHeaders(response.headers),
+    body: response.body,
+    url: settings.keys.normalizeUrl(request.url, true),
+    method: request.method,
+    createdAt: decision.createdAt,
+    expiresAt: decision.expiresAt,
+    requestHeaders: matchedRequestHeaders(settings, request, parseVary(response.headers.vary))
+  }
+  if (await passesFilter(settings, entry)) await settings.backend.set(key, entry)
+}
+
+/** Forwards a request to the origin, labelling the response and recording it for storage when it may be stored. */
+function forward (settings: Settings, request: CacheableRequest, key: string, fwd: ForwardReason, options: DispatchOptions): void {
+  let storeAs: { expiresAt: number | null, createdAt: number } | undefined
+  const decide = (status: number, headers: ResponseHeaders): ResponseDecision => {
+    const now = Date.now()
+    const decision = decideStorage({
+      status,
+      headers,
+      request: request.directives,
+      settingsExpiry: request.settingsExpiry,
+      cacheControl: settings.cacheControl,
+      allowedCodes: settings.allowedCodes,
+      now
+    })
+    if (!decision.store) return { cacheStatus: formatCacheStatus({ hit: false, fwd, detail: decision.reason }), recordUpTo: undefined }
+    if (Number(firstValue(headers['content-length']) ?? 0) > settings.maxBodySize) {
+      return { cacheStatus: formatCacheStatus({ hit: false, fwd, detail: 'too-large' }), recordUpTo: undefined }
+    }
+    storeAs = decision
+    return { cacheStatus: formatCacheStatus({ hit: false, fwd, stored: true, ttl: ttlSeconds(decision.expiresAt, now) }), recordUpTo: settings.maxBodySize }
+  }
+  const complete = (response: RecordedResponse): void => {
+    if (storeAs === undefined) return
+    store(settings, request, key, response, storeAs).catch((error: unknown) => debug('storing %s failed: %s', request.url.href, error))
+  }
+  try {
+    request.dispatch(options, new RecordingHandler(request.handler, { decide, complete }))
+  } catch (error) {
+    failRequest(request.handler, error as Error)
+  }
+}
+
+/** Looks the request up and answers it: a fresh hit from the cache, an only-if-cached miss with a 504, else the origin. */
+async function answer (settings: Settings, request: CacheableRequest): Promise<void> {
+  const body = await readRequestBody(request.options.body)
+  const options = body.kind === 'bytes' && body.consumed ? { ...request.options, body: body.bytes } : request.options
+  if (body.kind === 'unsupported') {
+    forwardUncached(request.dispatch, options, request.handler, 'bypass', 'body')
+    return
+  }
+  let key: string
+  try {
+    key = settings.keys.keyOf({ method: request.method, url: request.url.href, headers: request.headers, body: body.kind === 'bytes' ? body.bytes : undefined }, request.url)
+  } catch (error) {
+    debug('keyFn threw for %s: %s', request.url.href, error)
+    forwardUncached(request.dispatch, options, request.handler, 'bypass', 'key')
+    return
+  }
+  const { perRequest, directives } = request
+  const onlyIfCached = perRequest.onlyIfCached === true || directives.onlyIfCached
+  const refresh = perRequest.refresh === true || perRequest.forceRefresh === true || directives.noCache
+  let fwd: ForwardReason = refresh ? 'request' : 'uri-miss'
+
+  if (!refresh || onlyIfCached) {
+    const entry = await settings.backend.get(key)
+    const now = Date.now()
+    if (entry === undefined) {
+      fwd = refresh ? 'request' : 'uri-miss'
+    } else if (!settings.allowedCodes.has(entry.status) || !(await passesFilter(settings, entry))) {
+      // The entry was stored under settings that now reject it: drop it, and go to the origin.
+      settings.backend.delete(key).catch((error: unknown) => debug('deleting %s failed: %s', key, error))
+      fwd = 'miss'
+    } else if (!varyMatches(settings, entry, request.headers)) {
+      fwd = 'vary-miss'
+    } else if (isFresh(entry, directives, now)) {
+      const cacheStatus = formatCacheStatus({ hit: true, ttl: ttlSeconds(entry.expiresAt, now) })
+      replay(request.handler, entryResponse(entry, ageSeconds(entry.createdAt, now), cacheStatus))
+      return
+    } else {
+      fwd = refresh ? 'request' : 'stale'
+    }
+  }
+  if (onlyIfCached) {
+    replay(request.handler, syntheticResponse(504, 'Gateway Timeout', formatCacheStatus({ hit: false, detail: 'only-if-cached' })))
+    return
+  }
+  forward(settings, request, key, fwd, options)
+}
+
+/** Decides, without I/O, whether the cache takes part in a request; returns false when it is forwarded as is. */
+function dispatchWithCache (settings: Settings, dispatch: Dispatch, interceptorOrigin: unknown, options: DispatchOptions, handler: DispatchHandler): boolean {
+  const perRequest = resolveRequestOptions(options.cache)
+  const url = requestUrl(options, interceptorOrigin)
+  // No origin (a Client or Pool on undici 7) or an upgrade (WebSocket, CONNECT): not a cacheable exchange.
+  if (url === undefined || options.upgrade) return dispatch(options, handler)
+  if (perRequest === false) return forwardUncached(dispatch, options, handler, 'bypass')
+  const method = options.method.toUpperCase()
+  if (!settings.allowedMethods.has(method)) return forwardUncached(dispatch, options, handler, 'method')
+  const headers = toHeaderRecord(options.headers)
+  const directives = requestDirectives(headers)
+  if (directives.noStore) return forwardUncached(dispatch, options, handler, 'request', 'no-store')
+  if (isConditional(headers)) return forwardUncached(dispatch, options, handler, 'request', 'conditional')
+  const now = Date.now()
+  const settingsExpiry = resolveExpireAfter(perRequest.expireAfter ?? settings.urlPatterns.match(url.href) ?? settings.expireAfter, now)
+  if (settingsExpiry === DO_NOT_CACHE) return forwardUncached(dispatch, options, handler, 'bypass', 'do-not-cache')
+
+  const request: CacheableRequest = { options, handler, dispatch, method, url, headers, directives, perRequest, settingsExpiry }
+  answer(settings, request).catch((error: unknown) => failRequest(handler, error as Error))
+  return true
+}
+
+/**
+ * Creates the cache interceptor, for `new Agent().compose(cacheInterceptor(options))` or any dispatcher's `compose`.
+ * Options are validated here: a wrong value throws a TypeError naming the option and the value.
+ */
+export function cacheInterceptor (options?: CacheOptions): CacheInterceptor {
+  const settings = resolveOptions(options)
+  settings.backend.keyBuilder = settings.keys
+  const interceptor = (dispatch: Dispatcher.Dispatch, interceptorOrigin?: unknown): Dispatcher.Dispatch => {
+    // Exactly two parameters: undici's compose checks the returned function's length.
+    return function cachedDispatch (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      return dispatchWithCache(settings, dispatch as unknown as Dispatch, interceptorOrigin, options as unknown as DispatchOptions, handler as DispatchHandler)
+    }
+  }
+  return Object.assign(interceptor, { cache: settings.backend })
+}

@@ -1,0 +1,100 @@
+/** URL normalization and cache keys. */
+import { createHash } from 'node:crypto'
+import { normalizeHeaderValue } from './cache-control.js'
+import type { HeaderRecord } from './headers.js'
+
+/** What a cache key is computed from; also what a custom `keyFn` receives. */
+export interface CacheRequest {
+  /** Upper-case method. */
+  method: string
+  /** The absolute request URL as sent (query included, not normalized). */
+  url: string
+  /** Request headers, lower-cased names. */
+  headers: HeaderRecord
+  /** The request body, when it has one. */
+  body: Buffer | undefined
+}
+
+export type KeyFn = (request: CacheRequest) => string
+
+/** The value ignored parameters and secret headers are replaced by in what is stored. */
+export const REDACTED = 'REDACTED'
+
+/** Request headers whose values are never stored in clear: only a digest, enough to compare. */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token', 'x-api-token', 'x-access-token'])
+
+export interface KeySettings {
+  ignoredParams: readonly string[]
+  includeHeaders: boolean | readonly string[]
+  keyFn: KeyFn | undefined
+}
+
+function byNameThenValue (a: [string, string], b: [string, string]): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0
+}
+
+function sha256 (text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+/** Turns requests into cache keys, the normalized URL and the request headers an entry is matched on. */
+export class KeyBuilder {
+  readonly #ignored: ReadonlySet<string>
+  readonly #ignoredHeaders: ReadonlySet<string>
+  readonly #includeAll: boolean
+  readonly #included: readonly string[]
+  readonly #keyFn: KeyFn | undefined
+
+  constructor (settings: KeySettings) {
+    this.#ignored = new Set(settings.ignoredParams)
+    this.#ignoredHeaders = new Set(settings.ignoredParams.map((name) => name.toLowerCase()))
+    this.#includeAll = settings.includeHeaders === true
+    this.#included = Array.isArray(settings.includeHeaders)
+      ? [...new Set(settings.includeHeaders.map((name: string) => name.toLowerCase()))].filter((name) => !this.#ignoredHeaders.has(name)).sort()
+      : []
+    this.#keyFn = settings.keyFn
+  }
+
+  /**
+   * The URL as the key sees it: scheme and host lower-cased, default port and fragment dropped, dot segments
+   * resolved, query pairs sorted by name then value (duplicates kept), and ignored parameters either removed
+   * (`redact = false`, for keys) or given the value `REDACTED` (`redact = true`, for what is stored).
+   */
+  normalizeUrl (url: URL, redact = false): string {
+    const base = `${url.protocol}//${url.host}${url.pathname}`
+    if (url.search.length <= 1) return base
+    const pairs: Array<[string, string]> = []
+    for (const [name, value] of url.searchParams) {
+      if (!this.#ignored.has(name)) pairs.push([name, value])
+      else if (redact) pairs.push([name, REDACTED])
+    }
+    if (pairs.length === 0) return base
+    return `${base}?${new URLSearchParams(pairs.sort(byNameThenValue)).toString()}`
+  }
+
+  /** The names of the request headers that are part of the key (all of them with `includeHeaders: true`). */
+  includedHeaderNames (headers: HeaderRecord): readonly string[] {
+    if (!this.#includeAll) return this.#included
+    return Object.keys(headers).filter((name) => !this.#ignoredHeaders.has(name)).sort()
+  }
+
+  /** A request header value as it is matched and stored: normalized, secrets as digests, ignored ones redacted. */
+  matchValue (name: string, headers: HeaderRecord): string | null {
+    const value = normalizeHeaderValue(headers[name])
+    if (value === null) return null
+    if (this.#ignoredHeaders.has(name)) return REDACTED
+    return SECRET_HEADERS.has(name) ? `sha256:${sha256(value)}` : value
+  }
+
+  /** The cache key: SHA-256 (hex) over an unambiguous encoding of method, URL, matched headers and body, or `keyFn`'s. */
+  keyOf (request: CacheRequest, url: URL): string {
+    if (this.#keyFn) return this.#keyFn(request)
+    const headers = this.includedHeaderNames(request.headers).map((name) => [name, this.matchValue(name, request.headers)])
+    const body = request.body
+    // The JSON array is self-delimiting and carries the body's length, so no two requests encode alike.
+    const hash = createHash('sha256').update(JSON.stringify([request.method, this.normalizeUrl(url), headers, body?.length ?? -1]))
+    if (body !== undefined) hash.update(body)
+    return hash.digest('hex')
+  }
+}

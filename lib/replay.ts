@@ -1,0 +1,144 @@
+/** Answering a handler without the network: a cached entry, or a synthetic response, replayed through the controller API. */
+import { parseVary } from './cache-control.js'
+import type { CacheEntry } from './entry.js'
+import type { DispatchController, DispatchHandler, ResponseHeaders } from './handler.js'
+import { toRawHeaders, toRecord, withHeader, type HeaderPairs } from './headers.js'
+
+/** A response ready to replay: headers prepared both as undici's object and as its raw Buffer pairs. */
+export interface Replayable {
+  status: number
+  statusText: string
+  headers: ResponseHeaders
+  rawHeaders: Buffer[]
+  body: Buffer
+}
+
+class AbortError extends Error {
+  constructor () {
+    super('This operation was aborted')
+    this.name = 'AbortError'
+  }
+}
+
+/** The controller a replayed response runs under: pause/resume hold back the body, abort ends the replay. */
+class ReplayController implements DispatchController {
+  rawHeaders: Buffer[] = []
+  rawTrailers: Buffer[] = []
+  #paused = false
+  #reason: Error | null = null
+  #onResume: (() => void) | undefined
+
+  get aborted (): boolean { return this.#reason !== null }
+  get paused (): boolean { return this.#paused }
+  get reason (): Error | null { return this.#reason }
+
+  abort (reason?: Error): void {
+    this.#reason ??= reason ?? new AbortError()
+    this.#resumeNow()
+  }
+
+  pause (): void { this.#paused = true }
+
+  resume (): void {
+    this.#paused = false
+    this.#resumeNow()
+  }
+
+  /** Runs `next` now, or when the consumer resumes (or aborts). */
+  whenFlowing (next: () => void): void {
+    if (!this.#paused || this.aborted) next()
+    else this.#onResume = next
+  }
+
+  #resumeNow (): void {
+    const next = this.#onResume
+    this.#onResume = undefined
+    next?.()
+  }
+}
+
+/**
+ * Replays `response` to `handler`: start, headers, the body in one chunk, end; honouring pause/resume,
+ * and ending in `onResponseError` when the consumer aborts or a callback throws (never an uncaught exception).
+ */
+export function replay (handler: DispatchHandler, response: Replayable): void {
+  const controller = new ReplayController()
+  let finished = false
+  const fail = (error: Error): void => {
+    if (finished) return
+    finished = true
+    handler.onResponseError?.(controller, error)
+  }
+  const step = (run: () => void, next?: () => void): void => {
+    if (finished) return
+    if (controller.aborted) return fail(controller.reason!)
+    try {
+      run()
+    } catch (error) {
+      controller.abort(error as Error)
+      return fail(error as Error)
+    }
+    if (controller.aborted) return fail(controller.reason!)
+    if (next) controller.whenFlowing(next)
+  }
+
+  const end = (): void => step(() => {
+    handler.onResponseEnd?.(controller, {})
+    finished = true
+  })
+  const data = (): void => step(() => handler.onResponseData?.(controller, response.body), end)
+  const start = (): void => step(() => {
+    controller.rawHeaders = response.rawHeaders
+    handler.onResponseStart?.(controller, response.status, response.headers, response.statusText)
+  }, response.body.length > 0 ? data : end)
+  step(() => handler.onRequestStart?.(controller, {}), start)
+}
+
+/** Per entry, its headers prepared once: undici's object form, the raw Buffer pairs, and the names `Vary` lists. */
+export interface PreparedHeaders {
+  headers: ResponseHeaders
+  rawHeaders: Buffer[]
+  vary: string[]
+}
+
+const prepared = new WeakMap<CacheEntry, PreparedHeaders>()
+
+/** The entry's headers in the forms a hit needs, computed on first use and kept with the entry. */
+export function preparedHeaders (entry: CacheEntry): PreparedHeaders {
+  let ready = prepared.get(entry)
+  if (ready === undefined) {
+    const headers = toRecord(entry.headers)
+    ready = { headers, rawHeaders: toRawHeaders(entry.headers), vary: parseVary(headers.vary) }
+    prepared.set(entry, ready)
+  }
+  return ready
+}
+
+const AGE = Buffer.from('age')
+const CACHE_STATUS = Buffer.from('cache-status')
+
+/** An entry as a response to replay, with its `Age` and this cache's `Cache-Status` added. */
+export function entryResponse (entry: CacheEntry, age: number, cacheStatus: string): Replayable {
+  const { headers, rawHeaders } = preparedHeaders(entry)
+  const ageText = String(age)
+  return {
+    status: entry.status,
+    statusText: entry.statusText,
+    headers: withHeader({ ...headers, age: ageText }, 'cache-status', cacheStatus),
+    rawHeaders: rawHeaders.concat(AGE, Buffer.from(ageText), CACHE_STATUS, Buffer.from(cacheStatus, 'latin1')),
+    body: entry.body
+  }
+}
+
+/** A response made here, not by the origin (the 504 of an only-if-cached miss). */
+export function syntheticResponse (status: number, statusText: string, cacheStatus: string): Replayable {
+  const pairs: HeaderPairs = [['cache-status', cacheStatus], ['content-length', '0']]
+  return { status, statusText, headers: toRecord(pairs), rawHeaders: toRawHeaders(pairs), body: Buffer.alloc(0) }
+}
+
+/** Ends a request that failed before any response began: the handler gets `onResponseError`, nothing else. */
+export function failRequest (handler: DispatchHandler, error: Error): void {
+  const controller = new ReplayController()
+  controller.abort(error)
+  handler.onResponseError?.(controller, error)
+}

@@ -7,7 +7,7 @@ import type { CacheBackend } from './backends/base.js'
 import { formatCacheStatus, type ForwardReason } from './cache-status.js'
 import { parseVary } from './cache-control.js'
 import type { CacheEntry } from './entry.js'
-import { DO_NOT_CACHE, resolveExpireAfter, type ExpiresAt } from './expiry.js'
+import { DO_NOT_CACHE, type ExpireAfter } from './expiry.js'
 import type { Dispatch, DispatchHandler, DispatchOptions, ResponseHeaders } from './handler.js'
 import { firstValue, storableHeaders, toHeaderRecord, toRecord, type HeaderRecord } from './headers.js'
 import { debug } from './log.js'
@@ -30,7 +30,8 @@ interface CacheableRequest {
   headers: HeaderRecord
   directives: RequestDirectives
   perRequest: RequestCacheOptions
-  settingsExpiry: ExpiresAt
+  /** The expiry settings give this request (per request, URL pattern, session), resolved when the response arrives. */
+  settingsExpiry: ExpireAfter
 }
 
 /** A request the cache does not read or write: forwarded with its Cache-Status only. */
@@ -80,15 +81,15 @@ function varyMatches (settings: Settings, entry: CacheEntry, headers: HeaderReco
   return true
 }
 
-/** Stores a complete response, unless its body disagrees with its Content-Length or the filter vetoes it. */
-async function store (settings: Settings, request: CacheableRequest, key: string, response: RecordedResponse, decision: { expiresAt: number | null, createdAt: number }): Promise<void> {
+/** The entry for a complete response; undefined when its body disagrees with its Content-Length. */
+function entryOf (settings: Settings, request: CacheableRequest, response: RecordedResponse, decision: { expiresAt: number | null, createdAt: number }): CacheEntry | undefined {
   const contentLength = firstValue(response.headers['content-length'])
   const hasBody = request.method !== 'HEAD' && response.status !== 204 && response.status !== 304
   if (hasBody && contentLength !== undefined && Number(contentLength) !== response.body.length) {
     debug('not storing %s: body of %d bytes, Content-Length %s', request.url.href, response.body.length, contentLength)
-    return
+    return undefined
   }
-  const entry: CacheEntry = {
+  return {
     status: response.status,
     statusText: response.statusText,
     headers: storableHeaders(response.headers),
@@ -99,7 +100,10 @@ async function store (settings: Settings, request: CacheableRequest, key: string
     expiresAt: decision.expiresAt,
     requestHeaders: matchedRequestHeaders(settings, request, parseVary(response.headers.vary))
   }
-  if (await passesFilter(settings, entry)) await settings.backend.set(key, entry)
+}
+
+async function filtered (settings: Settings, entry: CacheEntry): Promise<CacheEntry | undefined> {
+  return (await passesFilter(settings, entry)) ? entry : undefined
 }
 
 /** Forwards a request to the origin, labelling the response and recording it for storage when it may be stored. */
@@ -124,8 +128,9 @@ function forward (settings: Settings, request: CacheableRequest, key: string, fw
     return { cacheStatus: formatCacheStatus({ hit: false, fwd, stored: true, ttl: ttlSeconds(decision.expiresAt, now) }), recordUpTo: settings.maxBodySize }
   }
   const complete = (response: RecordedResponse): void => {
-    if (storeAs === undefined) return
-    store(settings, request, key, response, storeAs).catch((error: unknown) => debug('storing %s failed: %s', request.url.href, error))
+    const entry = storeAs && entryOf(settings, request, response, storeAs)
+    // Registered at once (the write itself runs in the background), so the next read of this key waits for it.
+    if (entry) void settings.backend.set(key, settings.filter ? filtered(settings, entry) : entry)
   }
   try {
     request.dispatch(options, new RecordingHandler(request.handler, { decide, complete }))
@@ -137,14 +142,14 @@ function forward (settings: Settings, request: CacheableRequest, key: string, fw
 /** Looks the request up and answers it: a fresh hit from the cache, an only-if-cached miss with a 504, else the origin. */
 async function answer (settings: Settings, request: CacheableRequest): Promise<void> {
   const body = await readRequestBody(request.options.body)
-  const options = body.kind === 'bytes' && body.consumed ? { ...request.options, body: body.bytes } : request.options
   if (body.kind === 'unsupported') {
-    forwardUncached(request.dispatch, options, request.handler, 'bypass', 'body')
+    forwardUncached(request.dispatch, request.options, request.handler, 'bypass', 'body')
     return
   }
+  const options = body.forward === request.options.body ? request.options : { ...request.options, body: body.forward }
   let key: string
   try {
-    key = settings.keys.keyOf({ method: request.method, url: request.url.href, headers: request.headers, body: body.kind === 'bytes' ? body.bytes : undefined }, request.url)
+    key = settings.keys.keyOf({ method: request.method, url: request.url.href, headers: request.headers, body: body.bytes }, request.url)
   } catch (error) {
     debug('keyFn threw for %s: %s', request.url.href, error)
     forwardUncached(request.dispatch, options, request.handler, 'bypass', 'key')
@@ -194,8 +199,7 @@ function dispatchWithCache (settings: Settings, dispatch: Dispatch, interceptorO
   const directives = requestDirectives(headers)
   if (directives.noStore) return forwardUncached(dispatch, options, handler, 'request', 'no-store')
   if (isConditional(headers)) return forwardUncached(dispatch, options, handler, 'request', 'conditional')
-  const now = Date.now()
-  const settingsExpiry = resolveExpireAfter(perRequest.expireAfter ?? settings.urlPatterns.match(url.href) ?? settings.expireAfter, now)
+  const settingsExpiry = perRequest.expireAfter ?? settings.urlPatterns.match(url.href) ?? settings.expireAfter
   if (settingsExpiry === DO_NOT_CACHE) return forwardUncached(dispatch, options, handler, 'bypass', 'do-not-cache')
 
   const request: CacheableRequest = { options, handler, dispatch, method, url, headers, directives, perRequest, settingsExpiry }

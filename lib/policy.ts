@@ -3,8 +3,7 @@
  * cache, whether a stored entry may answer it, and whether (and until when) a response may be stored.
  */
 import { deltaSeconds, parseAge, parseCacheControl, parseHttpDate, parseVary, type Directives } from './cache-control.js'
-import type { ExpiresAt } from './expiry.js'
-import { DO_NOT_CACHE } from './expiry.js'
+import { DO_NOT_CACHE, resolveExpireAfter, type ExpireAfter } from './expiry.js'
 import type { HeaderRecord } from './headers.js'
 import type { ResponseHeaders } from './handler.js'
 
@@ -45,8 +44,8 @@ export interface StoreInput {
   status: number
   headers: ResponseHeaders
   request: RequestDirectives
-  /** The expiry resolved from settings: per-request, then URL pattern, then session. */
-  settingsExpiry: ExpiresAt
+  /** The expiry chosen by settings: per-request, then URL pattern, then session (relative values count from `now`). */
+  settingsExpiry: ExpireAfter
   /** Honour the response's Cache-Control and Expires. */
   cacheControl: boolean
   allowedCodes: ReadonlySet<number>
@@ -84,7 +83,8 @@ export function decideStorage (input: StoreInput): StoreDecision {
   const { status, headers, request, now } = input
   if (!input.allowedCodes.has(status) || status === 206) return { store: false, reason: 'status' }
   if (request.noStore) return { store: false, reason: 'no-store' }
-  if (input.settingsExpiry === DO_NOT_CACHE) return { store: false, reason: 'do-not-cache' }
+  const settingsExpiry = resolveExpireAfter(input.settingsExpiry, now)
+  if (settingsExpiry === DO_NOT_CACHE) return { store: false, reason: 'do-not-cache' }
   if (parseVary(headers.vary)[0] === '*') return { store: false, reason: 'vary' }
   const age = parseAge(headers.age)
   const createdAt = now - age * 1000
@@ -94,7 +94,7 @@ export function decideStorage (input: StoreInput): StoreDecision {
   if (cc?.has('no-store')) return { store: false, reason: 'no-store' }
   if (cc !== undefined && deltaSeconds(cc, 'max-age', 0) === 0 && !cc.has('no-cache')) return { store: false, reason: 'max-age=0' }
   if (request.maxAge !== undefined && request.maxAge > 0) expiresAt = now + request.maxAge * 1000
-  else expiresAt = (cc && responseExpiry(cc, headers, now, age)) ?? input.settingsExpiry
+  else expiresAt = (cc && responseExpiry(cc, headers, now, age)) ?? settingsExpiry
 
   if (expiresAt !== null && expiresAt <= now && !hasValidator(headers)) return { store: false, reason: 'expired' }
   return { store: true, expiresAt, createdAt }

@@ -26,25 +26,33 @@ export function requestUrl (options: DispatchOptions, interceptorOrigin: unknown
   }
 }
 
-/** A request body read into memory; `unsupported` for bodies that cannot be keyed (FormData, Blob). */
+/**
+ * A request body read into memory for keying: `bytes` (undefined when empty: an empty body keys like none) and
+ * `forward`, what to send on (the original, or the bytes of a stream that reading consumed); or `unsupported`
+ * for bodies that cannot be keyed (FormData, Blob).
+ */
 export type RequestBody =
-  | { kind: 'none' }
-  | { kind: 'bytes', bytes: Buffer, /** The body was a stream and is now consumed: forward `bytes` instead. */ consumed: boolean }
+  | { kind: 'read', bytes: Buffer | undefined, forward: unknown }
   | { kind: 'unsupported' }
 
 function isAsyncIterable (value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
 }
 
-/** Reads the body, consuming a stream or async iterable (as fetch sends it) so that it can be keyed and then forwarded. */
+function nonEmpty (bytes: Buffer): Buffer | undefined {
+  return bytes.length === 0 ? undefined : bytes
+}
+
+/** Reads the body, consuming a stream or async iterable (as fetch and pipeline send it) so that it can be keyed. */
 export async function readRequestBody (body: unknown): Promise<RequestBody> {
-  if (body === undefined || body === null) return { kind: 'none' }
-  if (typeof body === 'string') return { kind: 'bytes', bytes: Buffer.from(body), consumed: false }
-  if (body instanceof Uint8Array) return { kind: 'bytes', bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength), consumed: false }
+  if (body === undefined || body === null) return { kind: 'read', bytes: undefined, forward: body }
+  if (typeof body === 'string') return { kind: 'read', bytes: nonEmpty(Buffer.from(body)), forward: body }
+  if (body instanceof Uint8Array) return { kind: 'read', bytes: nonEmpty(Buffer.from(body.buffer, body.byteOffset, body.byteLength)), forward: body }
   if (isAsyncIterable(body)) {
     const chunks: Buffer[] = []
     for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array))
-    return { kind: 'bytes', bytes: Buffer.concat(chunks), consumed: true }
+    const bytes = nonEmpty(Buffer.concat(chunks))
+    return { kind: 'read', bytes, forward: bytes ?? null }
   }
   return { kind: 'unsupported' }
 }

@@ -81,8 +81,12 @@ export class CacheBackend {
     return entry
   }
 
-  /** Writes an entry. The promise always resolves; a failed write is logged and leaves the cache without it. */
-  set (key: string, entry: CacheEntry): Promise<void> {
+  /**
+   * Writes an entry; given a promise (an entry still being vetted), writes what it resolves to, if anything.
+   * Reads of the key wait for the write from the moment `set` is called. The promise always resolves; a failed
+   * write is logged and leaves the cache without the entry.
+   */
+  set (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>): Promise<void> {
     const write = this.#write(key, entry).finally(() => {
       if (this.#pending.get(key) === write) this.#pending.delete(key)
     })
@@ -90,9 +94,10 @@ export class CacheBackend {
     return write
   }
 
-  async #write (key: string, entry: CacheEntry): Promise<void> {
+  async #write (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>): Promise<void> {
     try {
-      await (await this.#keyv).set(key, this.#codec.encode(entry))
+      const value = await entry
+      if (value !== undefined) await (await this.#keyv).set(key, this.#codec.encode(value))
     } catch (error) {
       debug('write of %s failed: %s', key, error)
     }

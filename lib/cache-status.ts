@@ -25,6 +25,11 @@ export interface CacheStatus {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
+/** A structured-field string (RFC 8941 §3.3.3): printable ASCII only, `"` and `\` escaped; anything else becomes `?`. */
+function quote (text: string): string {
+  return `"${text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`
+}
+
 /** Formats this cache's `Cache-Status` entry, e.g. `undici-client-cache; fwd=uri-miss; stored`. */
 export function formatCacheStatus (status: CacheStatus): string {
   let text = CACHE_NAME
@@ -34,7 +39,7 @@ export function formatCacheStatus (status: CacheStatus): string {
   if (status.ttl !== undefined) text += `; ttl=${Math.trunc(status.ttl)}`
   if (status.stored) text += '; stored'
   if (status.collapsed) text += '; collapsed'
-  if (status.detail) text += `; detail=${TOKEN.test(status.detail) ? status.detail : JSON.stringify(status.detail)}`
+  if (status.detail) text += `; detail=${TOKEN.test(status.detail) ? status.detail : quote(status.detail)}`
   return text
 }
 

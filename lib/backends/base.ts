@@ -127,6 +127,7 @@ export class CacheBackend {
 
   /** The URLs of every stored response (expired ones included), in storage order. */
   async * urls (): AsyncIterable<string> {
+    await this.flush()
     for await (const [, value] of this.rawEntries()) {
       const entry = this.#codec.decode(value)
       if (entry) yield entry.url
@@ -135,6 +136,7 @@ export class CacheBackend {
 
   /** Deletes every expired entry, and every value that is not a readable entry. Returns how many were deleted. */
   async deleteExpired (now = Date.now()): Promise<number> {
+    await this.flush()
     const doomed: string[] = []
     for await (const [key, value] of this.rawEntries()) {
       const entry = this.#codec.decode(value)
@@ -150,10 +152,14 @@ export class CacheBackend {
     await Promise.all(this.#pending.values())
   }
 
-  /** Finishes pending writes and closes the store's connection. */
+  /** Finishes pending writes and closes the store's connection (a store that never opened has nothing to close). */
   async close (): Promise<void> {
     await this.flush()
-    await (await this.#keyv).disconnect()
+    try {
+      await (await this.#keyv).disconnect()
+    } catch (error) {
+      debug('closing the store failed: %s', error)
+    }
   }
 
   /**

@@ -17,9 +17,7 @@ export async function setup (t: TestContext, options: CacheOptions = {}, route?:
   const interceptor = cacheInterceptor(options)
   const dispatcher = new Agent().compose(interceptor)
   t.after(async () => {
-    await interceptor.cache.close()
-    await dispatcher.close()
-    await origin.close()
+    await Promise.allSettled([interceptor.cache.close(), dispatcher.close(), origin.close()])
   })
   return { origin, interceptor, cache: interceptor.cache, dispatcher }
 }

@@ -1,0 +1,141 @@
+/** Items 8 and 9: the memory and SQLite backends, any Keyv store as a backend, and the management basics. */
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import KeyvSqlite from '@keyv/sqlite'
+import Keyv from 'keyv'
+import { cacheInterceptor, MemoryBackend, SQLiteBackend, type CacheBackend } from 'undici-client-cache'
+import { backendCases, tempDir } from './helpers/backends.js'
+import { viaRequest } from './helpers/clients.js'
+import { setup } from './helpers/setup.js'
+import { Agent } from './helpers/undici.js'
+
+async function listUrls (cache: CacheBackend): Promise<string[]> {
+  const urls: string[] = []
+  for await (const url of cache.urls()) urls.push(url)
+  return urls.sort()
+}
+
+for (const backend of backendCases) {
+  test(`${backend.name}: clear, hasUrl, deleteUrl, urls, deleteExpired and close`, async (t) => {
+    const { origin, dispatcher, cache, interceptor } = await setup(t, { cache: backend.make(), urlsExpireAfter: { '127.0.0.1:*/short': '1s' } })
+    assert.equal(interceptor.cache, cache)
+    for (const path of ['/a', '/b?x=1', '/short']) await viaRequest.send(origin.url + path, { dispatcher })
+    assert.deepEqual(await listUrls(cache), [`${origin.url}/a`, `${origin.url}/b?x=1`, `${origin.url}/short`])
+    assert.equal(await cache.hasUrl(`${origin.url}/a`), true)
+    assert.equal(await cache.hasUrl(`${origin.url}/nothing`), false)
+    assert.equal(await cache.deleteUrl(`${origin.url}/a`), true)
+    assert.equal(await cache.deleteUrl(`${origin.url}/a`), false)
+    assert.equal(await cache.hasUrl(`${origin.url}/a`), false)
+    assert.equal(await cache.deleteExpired(Date.now() + 2000), 1)
+    assert.deepEqual(await listUrls(cache), [`${origin.url}/b?x=1`])
+    await cache.clear()
+    assert.deepEqual(await listUrls(cache), [])
+    await viaRequest.send(`${origin.url}/b?x=1`, { dispatcher })
+    assert.equal(origin.count(), 4, 'after clear, a request goes to the origin again')
+  })
+}
+
+test('memory: bounded by maxEntries, least recently used evicted first', async (t) => {
+  const cache = new MemoryBackend({ maxEntries: 2 })
+  const { origin, dispatcher } = await setup(t, { cache })
+  const get = (path: string): ReturnType<typeof viaRequest.send> => viaRequest.send(origin.url + path, { dispatcher })
+  await get('/1')
+  await get('/2')
+  await get('/1') // hit: /1 is now the most recently used
+  await get('/3') // evicts /2
+  assert.equal(cache.size, 2)
+  assert.equal((await get('/1')).cacheStatus?.hit, true)
+  assert.equal((await get('/2')).cacheStatus?.hit, false)
+  assert.equal(origin.count(), 4)
+})
+
+test('memory: bounded by maxSize in bytes; an entry larger than the whole cache is not kept', async (t) => {
+  const cache = new MemoryBackend({ maxSize: 5000 })
+  const { origin, dispatcher } = await setup(t, { cache })
+  for (const size of [2000, 2000, 2000]) await viaRequest.send(`${origin.url}/s${size}?size=${size}&n=${origin.count()}`, { dispatcher })
+  assert.equal(cache.size, 2)
+  assert.ok(cache.bytes <= 5000, `${cache.bytes} bytes`)
+  await viaRequest.send(`${origin.url}/big?size=6000`, { dispatcher })
+  assert.equal(await cache.hasUrl(`${origin.url}/big?size=6000`), false)
+  assert.equal(cache.size, 2)
+})
+
+test('sqlite: cacheName is the file path, .sqlite appended when it has no extension, ~ expanded, folders created', async (t) => {
+  const dir = tempDir()
+  const plain = new SQLiteBackend(join(dir, 'nested/deeper/http_cache'))
+  const withExtension = new SQLiteBackend(join(dir, 'cache.db'))
+  const home = process.env.HOME
+  process.env.HOME = dir
+  const inHome = new SQLiteBackend('~/.cache/from-home')
+  process.env.HOME = home
+  t.after(async () => { await Promise.all([plain.close(), withExtension.close(), inHome.close()]) })
+  assert.equal(plain.path, join(dir, 'nested/deeper/http_cache.sqlite'))
+  assert.equal(withExtension.path, join(dir, 'cache.db'))
+  assert.equal(inHome.path, join(dir, '.cache/from-home.sqlite'))
+  await Promise.all([plain.keyv, withExtension.keyv, inHome.keyv])
+  for (const backend of [plain, withExtension, inHome]) assert.ok(existsSync(backend.path), backend.path)
+})
+
+test('sqlite: the file is in WAL mode, and a second connection (as another process would) shares its entries', async (t) => {
+  const path = join(tempDir(), 'shared.sqlite')
+  const first = await setup(t, { cache: new SQLiteBackend(path) })
+  const second = await setup(t, { cache: new SQLiteBackend(path) })
+  await viaRequest.send(`${first.origin.url}/shared`, { dispatcher: first.dispatcher })
+  await first.cache.flush()
+  assert.equal(await second.cache.hasUrl(`${first.origin.url}/shared`), true)
+  assert.equal((await viaRequest.send(`${first.origin.url}/shared`, { dispatcher: second.dispatcher })).cacheStatus?.hit, true)
+  const sqlite3 = createRequire(import.meta.url)('sqlite3') as typeof import('sqlite3')
+  const db = new sqlite3.Database(path)
+  const mode = await new Promise<string>((resolve, reject) => db.get('PRAGMA journal_mode', (error: Error | null, row: { journal_mode: string }) => error ? reject(error) : resolve(row.journal_mode)))
+  await new Promise((resolve) => db.close(resolve))
+  assert.equal(mode, 'wal')
+})
+
+test('sqlite: concurrent writers on one file never fail a request', async (t) => {
+  const path = join(tempDir(), 'busy.sqlite')
+  const worlds = await Promise.all([1, 2, 3].map(async () => setup(t, { cache: new SQLiteBackend(path) })))
+  const answers = await Promise.all(worlds.flatMap((world, w) =>
+    Array.from({ length: 30 }, (_, i) => viaRequest.send(`${world.origin.url}/w${w}/${i}`, { dispatcher: world.dispatcher }))))
+  assert.ok(answers.every((answer) => answer.status === 200))
+  await Promise.all(worlds.map(async (world) => world.cache.flush()))
+  assert.equal((await listUrls(worlds[0]!.cache)).length, 90)
+})
+
+test('a SQLite file that cannot be opened makes every request go to the network', async (t) => {
+  const path = join(tempDir(), 'a-directory.sqlite')
+  mkdirSync(path)
+  const { origin, dispatcher } = await setup(t, { cache: new SQLiteBackend(path) })
+  for (let i = 0; i < 2; i++) assert.equal((await viaRequest.send(`${origin.url}/x`, { dispatcher })).status, 200)
+  assert.equal(origin.count(), 2)
+})
+
+test('any Keyv instance or Keyv store adapter can be the cache', async (t) => {
+  const stores: Array<[string, unknown]> = [
+    ['a Keyv instance (default JSON serializer)', new Keyv()],
+    ['a Map, as a Keyv store', new Map()],
+    ['a Keyv store adapter (@keyv/sqlite)', new KeyvSqlite(`sqlite://${join(tempDir(), 'adapter.sqlite')}`)]
+  ]
+  for (const [name, store] of stores) {
+    const body = Buffer.from([0, 1, 2, 255, 254, 0x3a])
+    const { origin, dispatcher, cache } = await setup(t, { cache: store as Keyv }, (_req, res) => { res.end(body) })
+    await viaRequest.send(`${origin.url}/k`, { dispatcher })
+    const hit = await viaRequest.send(`${origin.url}/k`, { dispatcher })
+    assert.equal(hit.cacheStatus?.hit, true, name)
+    assert.ok(hit.body.equals(body), `${name}: binary body`)
+    assert.equal(origin.count(), 1, name)
+    assert.deepEqual(await listUrls(cache), [`${origin.url}/k`], name)
+  }
+})
+
+test('one backend shared by two interceptors: what one stores, the other serves', async (t) => {
+  const cache = new MemoryBackend()
+  const a = await setup(t, { cache })
+  const b = new Agent().compose(cacheInterceptor({ cache }))
+  t.after(async () => { await b.close() })
+  await viaRequest.send(`${a.origin.url}/one`, { dispatcher: a.dispatcher })
+  assert.equal((await viaRequest.send(`${a.origin.url}/one`, { dispatcher: b })).cacheStatus?.hit, true)
+  assert.equal(a.origin.count(), 1)
+})

@@ -1,0 +1,95 @@
+/** Item 7: the stored entry: binary-safe, versioned, and an unreadable one is a miss that heals. */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { test } from 'node:test'
+import { SQLiteBackend, ENTRY_VERSION, type CacheEntry } from 'undici-client-cache'
+import { keyOfUrl } from '#lib/backends/base.js'
+import { decodeEntry, encodeEntry } from '#lib/entry.js'
+import { backendCases, tempDir } from './helpers/backends.js'
+import { viaFetch, viaRequest } from './helpers/clients.js'
+import { setup } from './helpers/setup.js'
+
+const entry: CacheEntry = {
+  status: 200,
+  statusText: 'OK',
+  headers: [['content-type', 'application/octet-stream'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2']],
+  body: randomBytes(1000),
+  url: 'https://example.com/x?token=REDACTED',
+  method: 'GET',
+  createdAt: 1_700_000_000_000,
+  expiresAt: null,
+  requestHeaders: { accept: 'text/html', authorization: null }
+}
+
+test('the encoding round-trips every field and every byte', () => {
+  const encoded = encodeEntry(entry)
+  assert.equal(encoded.subarray(0, 4).toString(), 'UCCE')
+  assert.equal(encoded[4], ENTRY_VERSION)
+  assert.deepEqual(decodeEntry(encoded), entry)
+  assert.deepEqual(decodeEntry(new Uint8Array(encoded)), entry, 'a Uint8Array decodes too')
+})
+
+test('anything that is not a current entry decodes to undefined, never throws', () => {
+  const encoded = encodeEntry(entry)
+  const otherVersion = Buffer.from(encoded)
+  otherVersion[4] = ENTRY_VERSION + 1
+  const badJson = Buffer.from(encoded)
+  badJson[10] = 0xff
+  const badField = encodeEntry({ ...entry, status: 'x' as unknown as number })
+  for (const value of [otherVersion, badJson, badField, encoded.subarray(0, 20), encoded.subarray(0, 6), Buffer.from('garbage'), 'a string', 42, null, {}, { ...entry, body: 'not a buffer' }]) {
+    assert.equal(decodeEntry(value), undefined)
+  }
+})
+
+for (const backend of backendCases) {
+  test(`${backend.name}: a binary body round-trips byte for byte through request and fetch`, async (t) => {
+    const body = randomBytes(64 * 1024)
+    const { origin, dispatcher } = await setup(t, { cache: backend.make() }, (_req, res) => {
+      res.setHeader('content-type', 'application/octet-stream')
+      res.end(body)
+    })
+    for (const consumer of [viaRequest, viaFetch, viaRequest]) {
+      const answer = await consumer.send(`${origin.url}/bin`, { dispatcher })
+      assert.ok(answer.body.equals(body), `${consumer.name}: body differs`)
+    }
+    assert.equal(origin.count(), 1)
+  })
+
+  test(`${backend.name}: an entry of another version or an unreadable value is a miss, then overwritten`, async (t) => {
+    const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() })
+    const url = `${origin.url}/v`
+    await viaRequest.send(url, { dispatcher })
+    const key = keyOfUrl(cache.keyBuilder, url)
+    const keyv = await cache.keyv
+    const stale = encodeEntry(entry)
+    stale[4] = ENTRY_VERSION + 1
+    for (const bad of [stale, Buffer.from('not an entry')]) {
+      await keyv.set(key, bad)
+      const answer = await viaRequest.send(url, { dispatcher })
+      assert.equal(answer.status, 200)
+      assert.deepEqual(answer.cacheStatus, { hit: false, fwd: 'uri-miss', stored: true })
+      assert.equal((await viaRequest.send(url, { dispatcher })).cacheStatus?.hit, true, 'healed')
+    }
+    assert.equal(origin.count(), 3)
+  })
+}
+
+test('sqlite: a corrupt row (written behind the cache\'s back) is a miss, and is overwritten', async (t) => {
+  const path = `${tempDir()}/corrupt.sqlite`
+  const { origin, dispatcher } = await setup(t, { cache: new SQLiteBackend(path) })
+  const url = `${origin.url}/corrupt`
+  await viaRequest.send(url, { dispatcher })
+  const sqlite3 = createRequire(import.meta.url)('sqlite3') as typeof import('sqlite3')
+  const db = new sqlite3.Database(path)
+  const run = (sql: string): Promise<void> => new Promise((resolve, reject) => db.run(sql, (error: Error | null) => error ? reject(error) : resolve()))
+  for (const value of ["'garbage'", "'123:'", "X'00ff00'", "''", 'NULL']) {
+    await run(`UPDATE responses SET value = ${value}`)
+    const answer = await viaRequest.send(url, { dispatcher })
+    assert.equal(answer.status, 200, value)
+    assert.equal(answer.text, 'hello GET /corrupt')
+    assert.equal((await viaRequest.send(url, { dispatcher })).cacheStatus?.hit, true, `healed after ${value}`)
+  }
+  await new Promise((resolve) => db.close(resolve))
+  assert.equal(origin.count(), 6)
+})

@@ -139,6 +139,23 @@ function forward (settings: Settings, request: CacheableRequest, key: string, fw
   }
 }
 
+/** What the stored entry, if any, means for a request: a fresh entry to answer with, or why to go to the origin. */
+type Lookup = { fresh: CacheEntry, now: number } | { fwd: ForwardReason }
+
+async function lookUp (settings: Settings, request: CacheableRequest, key: string, refresh: boolean): Promise<Lookup> {
+  const entry = await settings.backend.get(key)
+  const now = Date.now()
+  if (entry === undefined) return { fwd: refresh ? 'request' : 'uri-miss' }
+  if (!settings.allowedCodes.has(entry.status) || !(await passesFilter(settings, entry))) {
+    // The entry was stored under settings that now reject it: drop it, and go to the origin.
+    settings.backend.delete(key).catch((error: unknown) => debug('deleting %s failed: %s', key, error))
+    return { fwd: 'miss' }
+  }
+  if (!varyMatches(settings, entry, request.headers)) return { fwd: 'vary-miss' }
+  if (isFresh(entry, request.directives, now)) return { fresh: entry, now }
+  return { fwd: refresh ? 'request' : 'stale' }
+}
+
 /** Looks the request up and answers it: a fresh hit from the cache, an only-if-cached miss with a 504, else the origin. */
 async function answer (settings: Settings, request: CacheableRequest): Promise<void> {
   const body = await readRequestBody(request.options.body)
@@ -158,32 +175,16 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
   const { perRequest, directives } = request
   const onlyIfCached = perRequest.onlyIfCached === true || directives.onlyIfCached
   const refresh = perRequest.refresh === true || perRequest.forceRefresh === true || directives.noCache
-  let fwd: ForwardReason = refresh ? 'request' : 'uri-miss'
-
-  if (!refresh || onlyIfCached) {
-    const entry = await settings.backend.get(key)
-    const now = Date.now()
-    if (entry === undefined) {
-      fwd = refresh ? 'request' : 'uri-miss'
-    } else if (!settings.allowedCodes.has(entry.status) || !(await passesFilter(settings, entry))) {
-      // The entry was stored under settings that now reject it: drop it, and go to the origin.
-      settings.backend.delete(key).catch((error: unknown) => debug('deleting %s failed: %s', key, error))
-      fwd = 'miss'
-    } else if (!varyMatches(settings, entry, request.headers)) {
-      fwd = 'vary-miss'
-    } else if (isFresh(entry, directives, now)) {
-      const cacheStatus = formatCacheStatus({ hit: true, ttl: ttlSeconds(entry.expiresAt, now) })
-      replay(request.handler, entryResponse(entry, ageSeconds(entry.createdAt, now), cacheStatus))
-      return
-    } else {
-      fwd = refresh ? 'request' : 'stale'
-    }
-  }
-  if (onlyIfCached) {
+  // only-if-cached outranks a refresh: it may never go to the origin.
+  const found: Lookup = refresh && !onlyIfCached ? { fwd: 'request' } : await lookUp(settings, request, key, refresh)
+  if ('fresh' in found) {
+    const { fresh, now } = found
+    replay(request.handler, entryResponse(fresh, ageSeconds(fresh.createdAt, now), formatCacheStatus({ hit: true, ttl: ttlSeconds(fresh.expiresAt, now) })))
+  } else if (onlyIfCached) {
     replay(request.handler, syntheticResponse(504, 'Gateway Timeout', formatCacheStatus({ hit: false, detail: 'only-if-cached' })))
-    return
+  } else {
+    forward(settings, request, key, found.fwd, options)
   }
-  forward(settings, request, key, fwd, options)
 }
 
 /** Decides, without I/O, whether the cache takes part in a request; returns false when it is forwarded as is. */

@@ -121,10 +121,12 @@ const CACHE_STATUS = Buffer.from('cache-status')
 export function entryResponse (entry: CacheEntry, age: number, cacheStatus: string): Replayable {
   const { headers, rawHeaders } = preparedHeaders(entry)
   const ageText = String(age)
+  const withStatus = withHeader(headers, 'cache-status', cacheStatus)
+  withStatus.age = ageText
   return {
     status: entry.status,
     statusText: entry.statusText,
-    headers: withHeader({ ...headers, age: ageText }, 'cache-status', cacheStatus),
+    headers: withStatus,
     rawHeaders: rawHeaders.concat(AGE, Buffer.from(ageText), CACHE_STATUS, Buffer.from(cacheStatus, 'latin1')),
     body: entry.body
   }

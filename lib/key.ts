@@ -23,6 +23,12 @@ export const REDACTED = 'REDACTED'
 /** Request headers whose values are never stored in clear: only a digest, enough to compare. */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token', 'x-api-token', 'x-access-token'])
 
+/**
+ * Request headers that say who is asking. When a request carries one, its digest is part of the key even without
+ * `includeHeaders`, so that two users' responses never share an entry (list one in `ignoredParams` to share).
+ */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie'] as const
+
 export interface KeySettings {
   ignoredParams: readonly string[]
   includeHeaders: boolean | readonly string[]
@@ -87,10 +93,19 @@ export class KeyBuilder {
     return SECRET_HEADERS.has(name) ? `sha256:${sha256(value)}` : value
   }
 
+  /** The request headers the key is computed over: the included ones, and any credentials the request carries. */
+  #keyHeaderNames (headers: HeaderRecord): string[] {
+    const names = new Set(this.includedHeaderNames(headers))
+    for (const name of CREDENTIAL_HEADERS) {
+      if (headers[name] !== undefined && !this.#ignoredHeaders.has(name)) names.add(name)
+    }
+    return [...names].sort()
+  }
+
   /** The cache key: SHA-256 (hex) over an unambiguous encoding of method, URL, matched headers and body, or `keyFn`'s. */
   keyOf (request: CacheRequest, url: URL): string {
     if (this.#keyFn) return this.#keyFn(request)
-    const headers = this.includedHeaderNames(request.headers).map((name) => [name, this.matchValue(name, request.headers)])
+    const headers = this.#keyHeaderNames(request.headers).map((name) => [name, this.matchValue(name, request.headers)])
     const body = request.body
     // The JSON array is self-delimiting and carries the body's length, so no two requests encode alike.
     const hash = createHash('sha256').update(JSON.stringify([request.method, this.normalizeUrl(url), headers, body?.length ?? -1]))

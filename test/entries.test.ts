@@ -93,3 +93,29 @@ test('sqlite: a corrupt row (written behind the cache\'s back) is a miss, and is
   await new Promise((resolve) => db.close(resolve))
   assert.equal(origin.count(), 6)
 })
+
+test('sqlite: secrets never reach the file: ignored parameters are redacted, credential headers kept only as digests', async (t) => {
+  const path = `${tempDir()}/secrets.sqlite`
+  const { origin, dispatcher, cache } = await setup(t, { cache: new SQLiteBackend(path), ignoredParams: ['api_key'], includeHeaders: ['authorization', 'accept'] }, (_req, res) => {
+    res.setHeader('vary', 'Cookie')
+    res.end('private data')
+  })
+  const headers = { authorization: 'Bearer token-alice-123', cookie: 'session=cookie-alice-456', accept: 'text/plain' }
+  await viaRequest.send(`${origin.url}/account?api_key=key-alice-789&page=1`, { dispatcher, headers })
+  assert.equal((await viaRequest.send(`${origin.url}/account?api_key=other&page=1`, { dispatcher, headers })).cacheStatus?.hit, true)
+  await cache.close()
+  const sqlite3 = createRequire(import.meta.url)('sqlite3') as typeof import('sqlite3')
+  const db = new sqlite3.Database(path)
+  const rows = await new Promise<Array<{ key: string, value: string }>>((resolve, reject) => db.all('SELECT key, value FROM responses', (error: Error | null, result: Array<{ key: string, value: string }>) => error ? reject(error) : resolve(result)))
+  await new Promise((resolve) => db.close(resolve))
+  assert.equal(rows.length, 1)
+  const stored = Buffer.concat(rows.map((row) => Buffer.concat([Buffer.from(row.key), Buffer.from(row.value), Buffer.from(row.value.slice(row.value.indexOf(':') + 1), 'base64')])))
+  for (const secret of ['token-alice-123', 'cookie-alice-456', 'key-alice-789']) {
+    assert.equal(stored.includes(secret), false, `${secret} was stored`)
+  }
+  const text = stored.toString('latin1')
+  assert.match(text, /api_key=REDACTED/)
+  assert.match(text, /"authorization":"sha256:[0-9a-f]{64}"/)
+  assert.match(text, /"cookie":"sha256:[0-9a-f]{64}"/)
+  assert.match(text, /"accept":"text\/plain"/)
+})

@@ -86,6 +86,24 @@ test('includeHeaders: true keys on every request header, except ignored ones', a
   assert.equal(origin.count(), 2)
 })
 
+test('credentials are part of the key: two users never share an entry, one user\'s repeat is a hit', async (t) => {
+  const { origin, dispatcher } = await setup(t)
+  const send = (headers: Record<string, string>): Promise<unknown> => viaRequest.send(`${origin.url}/me`, { dispatcher, headers })
+  await send({ authorization: 'Bearer alice' })
+  await send({ authorization: 'Bearer alice' })
+  await send({ authorization: 'Bearer bob' })
+  await send({ cookie: 'session=alice' })
+  await send({ cookie: 'session=bob' })
+  await send({})
+  assert.equal(origin.count(), 5)
+})
+
+test('listing a credential header in ignoredParams lets requests share entries whatever its value', async (t) => {
+  const { origin, dispatcher } = await setup(t, { ignoredParams: ['Authorization'] })
+  for (const user of ['alice', 'bob']) await viaRequest.send(`${origin.url}/shared`, { dispatcher, headers: { authorization: `Bearer ${user}` } })
+  assert.equal(origin.count(), 1)
+})
+
 test('keyFn replaces the key: here, the URL without its query', async (t) => {
   const { origin, dispatcher, cache } = await setup(t, { keyFn: (request) => request.method + ' ' + request.url.split('?')[0] })
   await get(`${origin.url}/k?v=1`, dispatcher)

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import KeyvSqlite from '@keyv/sqlite'
 import Keyv from 'keyv'
-import { cacheInterceptor, MemoryBackend, SQLiteBackend, type CacheBackend } from 'undici-client-cache'
+import { CacheBackend, cacheInterceptor, MemoryBackend, SQLiteBackend } from 'undici-client-cache'
 import { backendCases, tempDir } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
 import { setup } from './helpers/setup.js'
@@ -138,4 +138,21 @@ test('one backend shared by two interceptors: what one stores, the other serves'
   await viaRequest.send(`${a.origin.url}/one`, { dispatcher: a.dispatcher })
   assert.equal((await viaRequest.send(`${a.origin.url}/one`, { dispatcher: b })).cacheStatus?.hit, true)
   assert.equal(a.origin.count(), 1)
+})
+
+test('a store that never answers: requests go to the network once the backend\'s timeout has passed', async (t) => {
+  const never = new Promise<never>(() => {})
+  const hanging = { get: () => never, set: () => never, delete: () => never, clear: () => never }
+  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hanging as unknown as Map<string, unknown>), { timeout: 100 }) })
+  for (let i = 0; i < 3; i++) {
+    const answer = await viaRequest.send(`${origin.url}/slow-store`, { dispatcher })
+    assert.equal(answer.status, 200)
+    assert.equal(answer.text, 'hello GET /slow-store')
+  }
+  assert.equal(origin.count(), 3)
+  await cache.flush() // the hung writes were given up on, so this returns
+})
+
+test('CacheBackend checks its timeout', () => {
+  assert.throws(() => new CacheBackend(new Keyv(), { timeout: 0 }), /^TypeError: CacheBackend: timeout must be .*; got 0$/)
 })

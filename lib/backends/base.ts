@@ -15,6 +15,16 @@ export interface EntryCodec {
 /** The versioned binary encoding (see `entry.ts`); a Buffer round-trips through every Keyv serializer. */
 export const binaryCodec: EntryCodec = { encode: encodeEntry, decode: decodeEntry }
 
+export interface CacheBackendOptions {
+  /** How entries become store values and back. Default: the versioned binary encoding. */
+  codec?: EntryCodec
+  /**
+   * How long (ms) a read or a write may take before the cache gives up on it: a read then counts as a miss and the
+   * request goes to the network; a write is dropped. Default 2000; `Infinity` for none.
+   */
+  timeout?: number
+}
+
 /** A request described for `hasUrl` / `deleteUrl`, keyed exactly as the interceptor keys it. */
 export interface UrlRequestInit {
   /** Default `'GET'`. */
@@ -45,6 +55,7 @@ export function keyOfUrl (keys: KeyBuilder, url: string | URL, init: UrlRequestI
 export class CacheBackend {
   readonly #keyv: Promise<Keyv>
   readonly #codec: EntryCodec
+  readonly #timeout: number
   /** Writes still in flight, by key: a read of the same key waits for them, so a process reads its own writes. */
   readonly #pending = new Map<string, Promise<void>>()
   /**
@@ -53,10 +64,13 @@ export class CacheBackend {
    */
   keyBuilder = new KeyBuilder({ ignoredParams: [], includeHeaders: false, keyFn: undefined })
 
-  constructor (keyv: Keyv | Promise<Keyv>, codec: EntryCodec = binaryCodec) {
+  constructor (keyv: Keyv | Promise<Keyv>, options: CacheBackendOptions = {}) {
+    const { codec = binaryCodec, timeout = 2000 } = options
+    if (typeof timeout !== 'number' || !(timeout > 0)) throw new TypeError(`CacheBackend: timeout must be a number of ms greater than 0 (or Infinity); got ${String(timeout)}`)
     this.#keyv = Promise.resolve(keyv)
     this.#keyv.catch((error: unknown) => debug('store failed to open: %s', error))
     this.#codec = codec
+    this.#timeout = timeout
   }
 
   /** The Keyv instance entries are kept in (it may still be opening). */
@@ -64,13 +78,14 @@ export class CacheBackend {
     return this.#keyv
   }
 
-  /** Reads an entry; a missing, unreadable or failing read is undefined, never an exception. */
+  /**
+   * Reads an entry; a missing, unreadable, failing or too slow read (see `timeout`) is undefined, never an
+   * exception, so the request goes to the network.
+   */
   async get (key: string): Promise<CacheEntry | undefined> {
-    const pending = this.#pending.get(key)
-    if (pending !== undefined) await pending
     let value: unknown
     try {
-      value = await (await this.#keyv).get(key)
+      value = await this.#bounded(this.#read(key), `read of ${key}`)
     } catch (error) {
       debug('read of %s failed: %s', key, error)
       return undefined
@@ -79,6 +94,22 @@ export class CacheBackend {
     const entry = this.#codec.decode(value)
     if (entry === undefined) debug('entry %s is not readable; treated as a miss', key)
     return entry
+  }
+
+  async #read (key: string): Promise<unknown> {
+    await this.#pending.get(key)
+    return (await this.#keyv).get(key)
+  }
+
+  /** `operation`, or a rejection once it has taken longer than the backend's timeout. */
+  #bounded<T> (operation: Promise<T>, what: string): Promise<T> {
+    if (this.#timeout === Infinity) return operation
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${this.#timeout} ms`)), this.#timeout)
+      timer.unref()
+    })
+    return Promise.race([operation, expired]).finally(() => clearTimeout(timer))
   }
 
   /**
@@ -97,7 +128,7 @@ export class CacheBackend {
   async #write (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>): Promise<void> {
     try {
       const value = await entry
-      if (value !== undefined) await (await this.#keyv).set(key, this.#codec.encode(value))
+      if (value !== undefined) await this.#bounded((async () => (await this.#keyv).set(key, this.#codec.encode(value)))(), `write of ${key}`)
     } catch (error) {
       debug('write of %s failed: %s', key, error)
     }

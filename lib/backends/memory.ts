@@ -96,7 +96,7 @@ export class MemoryBackend extends CacheBackend {
       assertLimit(options.maxEntries ?? 10_000, 'maxEntries'),
       assertLimit(options.maxSize ?? 128 * 1024 * 1024, 'maxSize')
     )
-    super(new Keyv(store, { namespace: undefined, useKeyPrefix: false, serialize: undefined, deserialize: undefined, throwOnErrors: true }), objectCodec)
+    super(new Keyv(store, { namespace: undefined, useKeyPrefix: false, serialize: undefined, deserialize: undefined, throwOnErrors: true }), { codec: objectCodec, timeout: Infinity })
     this.#store = store
   }
 

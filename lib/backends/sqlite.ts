@@ -15,6 +15,8 @@ export interface SQLiteBackendOptions {
   wal?: boolean
   /** The table responses are kept in. Default `'responses'`. */
   table?: string
+  /** How long (ms) a read or write may take before it is given up (a read then counts as a miss). Default 2000. */
+  timeout?: number
 }
 
 /** `cacheName` as a file path: `~` expanded, `.sqlite` appended when it has no extension. */
@@ -45,14 +47,14 @@ export class SQLiteBackend extends CacheBackend {
 
   constructor (cacheName = 'http_cache', options: SQLiteBackendOptions = {}) {
     if (typeof cacheName !== 'string' || cacheName === '') throw new TypeError(`SQLiteBackend: cacheName must be a file path; got ${String(cacheName)}`)
-    const { busyTimeout = 5000, wal = true, table = 'responses' } = options
+    const { busyTimeout = 5000, wal = true, table = 'responses', timeout } = options
     if (!Number.isInteger(busyTimeout) || busyTimeout < 0) throw new TypeError(`SQLiteBackend: busyTimeout must be a whole number of ms; got ${String(busyTimeout)}`)
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError(`SQLiteBackend: table must be a plain SQL identifier; got ${JSON.stringify(table)}`)
     assertInstalled('@keyv/sqlite', 'SQLiteBackend')
     const path = sqlitePath(cacheName)
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     const adapter = openAdapter(path, table, busyTimeout, wal)
-    super(adapter.then((store) => new Keyv(store, { namespace: undefined, useKeyPrefix: false, serialize, deserialize: deserialize as Keyv['deserialize'], throwOnErrors: true })))
+    super(adapter.then((store) => new Keyv(store, { namespace: undefined, useKeyPrefix: false, serialize, deserialize: deserialize as Keyv['deserialize'], throwOnErrors: true })), { timeout })
     this.path = path
     this.#adapter = adapter
     this.#table = table

@@ -2,7 +2,7 @@
 import { parseVary } from './cache-control.js'
 import type { CacheEntry } from './entry.js'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from './handler.js'
-import { toRawHeaders, toRecord, withHeader, type HeaderPairs } from './headers.js'
+import { toRawHeaders, toRecord, type HeaderPairs } from './headers.js'
 
 /** A response ready to replay: headers prepared both as undici's object and as its raw Buffer pairs. */
 export interface Replayable {
@@ -99,6 +99,8 @@ export interface PreparedHeaders {
   headers: ResponseHeaders
   rawHeaders: Buffer[]
   vary: string[]
+  /** A `Cache-Status` the origin (or a cache before it) sent, which ours is appended to. */
+  upstreamCacheStatus: string | undefined
 }
 
 const prepared = new WeakMap<CacheEntry, PreparedHeaders>()
@@ -108,7 +110,13 @@ export function preparedHeaders (entry: CacheEntry): PreparedHeaders {
   let ready = prepared.get(entry)
   if (ready === undefined) {
     const headers = toRecord(entry.headers)
-    ready = { headers, rawHeaders: toRawHeaders(entry.headers), vary: parseVary(headers.vary) }
+    const upstream = headers['cache-status']
+    ready = {
+      headers,
+      rawHeaders: toRawHeaders(entry.headers),
+      vary: parseVary(headers.vary),
+      upstreamCacheStatus: Array.isArray(upstream) ? upstream.join(', ') : upstream
+    }
     prepared.set(entry, ready)
   }
   return ready
@@ -119,14 +127,16 @@ const CACHE_STATUS = Buffer.from('cache-status')
 
 /** An entry as a response to replay, with its `Age` and this cache's `Cache-Status` added. */
 export function entryResponse (entry: CacheEntry, age: number, cacheStatus: string): Replayable {
-  const { headers, rawHeaders } = preparedHeaders(entry)
+  const { headers, rawHeaders, upstreamCacheStatus } = preparedHeaders(entry)
   const ageText = String(age)
-  const withStatus = withHeader(headers, 'cache-status', cacheStatus)
-  withStatus.age = ageText
+  // A fresh object per hit (callers may change the one they get); the two per-hit headers set after the copy.
+  const answer: ResponseHeaders = Object.assign({}, headers)
+  answer['cache-status'] = upstreamCacheStatus === undefined ? cacheStatus : `${upstreamCacheStatus}, ${cacheStatus}`
+  answer.age = ageText
   return {
     status: entry.status,
     statusText: entry.statusText,
-    headers: withStatus,
+    headers: answer,
     rawHeaders: rawHeaders.concat(AGE, Buffer.from(ageText), CACHE_STATUS, Buffer.from(cacheStatus, 'latin1')),
     body: entry.body
   }

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import { normalizeHeaderValue } from './cache-control.js'
 import type { HeaderRecord } from './headers.js'
+import { BoundedMap } from './bounded-map.js'
 
 /** What a cache key is computed from; also what a custom `keyFn` receives. */
 export interface CacheRequest {
@@ -51,6 +52,8 @@ export class KeyBuilder {
   readonly #includeAll: boolean
   readonly #included: readonly string[]
   readonly #keyFn: KeyFn | undefined
+  /** Keys of recent requests without body or keyed headers, by method and URL. */
+  readonly #plainKeys = new BoundedMap<string, string>(4096)
 
   constructor (settings: KeySettings) {
     this.#ignored = new Set(settings.ignoredParams)
@@ -105,11 +108,19 @@ export class KeyBuilder {
   /** The cache key: SHA-256 (hex) over an unambiguous encoding of method, URL, matched headers and body, or `keyFn`'s. */
   keyOf (request: CacheRequest, url: URL): string {
     if (this.#keyFn) return this.#keyFn(request)
-    const headers = this.#keyHeaderNames(request.headers).map((name) => [name, this.matchValue(name, request.headers)])
+    const names = this.#keyHeaderNames(request.headers)
     const body = request.body
+    // The common request (no body, no headers in the key) is keyed by method and URL alone: remember those keys.
+    const plain = body === undefined && names.length === 0
+    const memoKey = plain ? `${request.method} ${url.href}` : ''
+    const known = plain ? this.#plainKeys.get(memoKey) : undefined
+    if (known !== undefined) return known
+    const headers = names.map((name) => [name, this.matchValue(name, request.headers)])
     // The JSON array is self-delimiting and carries the body's length, so no two requests encode alike.
     const hash = createHash('sha256').update(JSON.stringify([request.method, this.normalizeUrl(url), headers, body?.length ?? -1]))
     if (body !== undefined) hash.update(body)
-    return hash.digest('hex')
+    const key = hash.digest('hex')
+    if (plain) this.#plainKeys.set(memoKey, key)
+    return key
   }
 }

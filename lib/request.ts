@@ -1,4 +1,5 @@
 /** Reading what the interceptor needs from undici's dispatch options: the URL, the headers and the body. */
+import { BoundedMap } from './bounded-map.js'
 import type { DispatchOptions } from './handler.js'
 
 /** The request path with undici's `query` option appended, as undici itself builds it. */
@@ -15,15 +16,31 @@ function pathWithQuery (options: DispatchOptions): string {
   return `${options.path}${options.path.includes('?') ? '&' : '?'}${search}`
 }
 
-/** The absolute request URL, or undefined when the dispatcher gives no origin (a Client or Pool on undici 7). */
+/** Recently parsed request URLs, by origin and path (URL objects are only read, never changed). */
+const parsedUrls = new BoundedMap<string, URL>(4096)
+
+/**
+ * The absolute request URL, or undefined when the cache cannot key it: no origin (a Client or Pool on undici 7), or a
+ * path that is not origin-form.
+ */
 export function requestUrl (options: DispatchOptions, interceptorOrigin: unknown): URL | undefined {
   const origin = options.origin ?? interceptorOrigin
-  if (typeof origin !== 'string' && !(origin instanceof URL)) return undefined
-  try {
-    return new URL(pathWithQuery(options), origin)
-  } catch {
-    return undefined
+  const base = typeof origin === 'string' ? origin.replace(/\/+$/, '') : origin instanceof URL ? origin.origin : undefined
+  const path = pathWithQuery(options)
+  // Only origin-form paths are cacheable ('*' and absolute-form are not what a cache keys on).
+  if (base === undefined || !path.startsWith('/')) return undefined
+  // Joined as text, not resolved: a path such as '//other.host/x' stays a path on this origin.
+  const text = base + path
+  let url = parsedUrls.get(text)
+  if (url === undefined) {
+    try {
+      url = new URL(text)
+    } catch {
+      return undefined
+    }
+    parsedUrls.set(text, url)
   }
+  return url
 }
 
 /**

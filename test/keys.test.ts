@@ -5,6 +5,7 @@ import { cacheInterceptor, MemoryBackend } from 'undici-client-cache'
 import { KeyBuilder } from '#lib/key.js'
 import { viaFetch, viaRequest } from './helpers/clients.js'
 import { startOrigin } from './helpers/origin.js'
+import { loopbackAgent } from './helpers/loopback.js'
 import { setup } from './helpers/setup.js'
 import type { Dispatcher } from 'undici'
 import { Agent, request } from './helpers/undici.js'
@@ -152,4 +153,16 @@ test('keys are SHA-256 hex and unambiguous: crafted values cannot make two reque
   assert.notEqual(keyOf('GET', 'http://x/a', { h: '1","x' }), keyOf('GET', 'http://x/a', { h: '1', x: '' }))
   assert.notEqual(keyOf('POST', 'http://x/a', {}, 'ab'), keyOf('POST', 'http://x/a', {}, 'a'))
   assert.equal(keyOf('GET', 'http://x/a', { h: '1' }), a)
+})
+
+test('a path that looks like another host (//other/x) stays a path on its own origin: no entry is shared across origins', async (t) => {
+  const origin = await startOrigin()
+  const port = new URL(origin.url).port
+  const dispatcher = loopbackAgent().compose(cacheInterceptor())
+  t.after(async () => { await dispatcher.close(); await origin.close() })
+  const tricky = await dispatcher.request({ origin: `http://a.test:${port}`, path: `//b.test:${port}/x`, method: 'GET' })
+  await tricky.body.text()
+  const honest = await viaRequest.send(`http://b.test:${port}/x`, { dispatcher })
+  assert.equal(honest.cacheStatus?.hit, false)
+  assert.equal(origin.count(), 2)
 })

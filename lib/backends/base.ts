@@ -85,7 +85,7 @@ export class CacheBackend {
   async get (key: string): Promise<CacheEntry | undefined> {
     let value: unknown
     try {
-      value = await this.#bounded(this.#read(key), `read of ${key}`)
+      value = await this.#bounded(Promise.resolve(this.#read(key)), `read of ${key}`)
     } catch (error) {
       debug('read of %s failed: %s', key, error)
       return undefined
@@ -96,9 +96,14 @@ export class CacheBackend {
     return entry
   }
 
-  async #read (key: string): Promise<unknown> {
-    await this.#pending.get(key)
-    return (await this.#keyv).get(key)
+  #read (key: string): unknown {
+    const pending = this.#pending.get(key)
+    return pending === undefined ? this.readValue(key) : pending.then(() => this.readValue(key))
+  }
+
+  /** The raw value stored under `key`, as the store holds it. Backends with a faster path than Keyv's override it. */
+  protected readValue (key: string): unknown {
+    return this.#keyv.then(async (keyv) => keyv.get(key))
   }
 
   /** `operation`, or a rejection once it has taken longer than the backend's timeout. */

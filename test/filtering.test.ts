@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
-import { cacheInterceptor, MemoryBackend, type CachedResponse } from 'undici-client-cache'
+import Keyv from 'keyv'
+import { CacheBackend, cacheInterceptor, MemoryBackend, type CachedResponse } from 'undici-client-cache'
 import { viaFetch, viaRequest } from './helpers/clients.js'
 import { echo, startOrigin } from './helpers/origin.js'
 import { setup } from './helpers/setup.js'
@@ -95,5 +96,14 @@ test('on read, an entry whose status is no longer allowed is not served', async 
   await viaRequest.send(`${origin.url}/gone?status=404`, { dispatcher: lenient })
   const answer = await viaRequest.send(`${origin.url}/gone?status=404`, { dispatcher: strict })
   assert.equal(answer.cacheStatus?.fwd, 'miss')
+  assert.equal(origin.count(), 2)
+})
+
+test('an async filter that never settles: the response is not stored, and later requests are not held up', async (t) => {
+  const cache = new CacheBackend(new Keyv(), { timeout: 100 })
+  const { origin, dispatcher } = await setup(t, { cache, filter: () => new Promise<boolean>(() => {}) })
+  for (let i = 0; i < 2; i++) assert.equal((await viaRequest.send(`${origin.url}/stuck`, { dispatcher })).status, 200)
+  await cache.flush() // settles: the stuck write was given up on
+  assert.equal(await cache.hasUrl(`${origin.url}/stuck`), false)
   assert.equal(origin.count(), 2)
 })

@@ -132,8 +132,11 @@ export class CacheBackend {
 
   async #write (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>): Promise<void> {
     try {
-      const value = await entry
-      if (value !== undefined) await this.#bounded((async () => (await this.#keyv).set(key, this.#codec.encode(value)))(), `write of ${key}`)
+      // The bound covers the vetting too (a user's async filter), so a pending write always settles.
+      await this.#bounded((async () => {
+        const value = await entry
+        if (value !== undefined) await (await this.#keyv).set(key, this.#codec.encode(value))
+      })(), `write of ${key}`)
     } catch (error) {
       debug('write of %s failed: %s', key, error)
     }

@@ -46,6 +46,14 @@ export function assertExpireAfter (value: unknown, option: string): asserts valu
   )
 }
 
+/** A length of time given as seconds (>= 0) or a duration string, in ms; a TypeError naming `option` otherwise. */
+export function durationMs (value: unknown, option: string): number {
+  if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return value * 1000
+  const ms = typeof value === 'string' ? parseDuration(value) : undefined
+  if (ms === undefined) throw new TypeError(`${option} must be a number of seconds (>= 0) or a duration such as '30s', '5m' or '1h'; got ${describe(value)}`)
+  return ms
+}
+
 /** Converts an {@link ExpireAfter} into an absolute expiry, relative to `now` (epoch ms). */
 export function resolveExpireAfter (value: ExpireAfter, now: number): ExpiresAt {
   if (value === DO_NOT_CACHE) return DO_NOT_CACHE

@@ -41,7 +41,7 @@ export interface CacheOptions {
   filter?: (response: CachedResponse) => boolean | Promise<boolean>
   /** Replaces the cache key entirely. */
   keyFn?: KeyFn
-  /** Responses with a larger body pass through without being stored. Default 64 MiB. */
+  /** Responses with a larger body pass through without being stored. Default 64 MiB (or less, when the backend's store holds less). */
   maxBodySize?: number
 }
 
@@ -148,9 +148,10 @@ export function resolveOptions (options: unknown): Settings {
     fail('maxBodySize', 'a number of bytes (a whole number >= 0, or Infinity)', maxBodySize)
   }
   const keyFn = functionOption<KeyFn>(o.keyFn, 'keyFn')
+  const backend = toBackend(o.cache)
 
   return {
-    backend: toBackend(o.cache),
+    backend,
     expireAfter,
     urlPatterns: new UrlExpiryPatterns(o.urlsExpireAfter ?? {}),
     allowedCodes: new Set(allowedCodes),
@@ -158,7 +159,8 @@ export function resolveOptions (options: unknown): Settings {
     keys: new KeyBuilder({ ignoredParams, includeHeaders, keyFn }),
     cacheControl: booleanOption(o.cacheControl, 'cacheControl', true),
     filter: functionOption<CacheOptions['filter']>(o.filter, 'filter'),
-    maxBodySize
+    // A body the store cannot hold is not recorded either (DynamoDB's items, for one, are limited to 400 KB).
+    maxBodySize: Math.min(maxBodySize, backend.maxEntrySize)
   }
 }
 

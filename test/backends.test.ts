@@ -7,36 +7,10 @@ import { test } from 'node:test'
 import KeyvSqlite from '@keyv/sqlite'
 import Keyv from 'keyv'
 import { CacheBackend, cacheInterceptor, MemoryBackend, SQLiteBackend } from 'undici-client-cache'
-import { backendCases, tempDir } from './helpers/backends.js'
+import { listUrls, tempDir } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
 import { setup } from './helpers/setup.js'
 import { Agent } from './helpers/undici.js'
-
-async function listUrls (cache: CacheBackend): Promise<string[]> {
-  const urls: string[] = []
-  for await (const url of cache.urls()) urls.push(url)
-  return urls.sort()
-}
-
-for (const backend of backendCases) {
-  test(`${backend.name}: clear, hasUrl, deleteUrl, urls, deleteExpired and close`, async (t) => {
-    const { origin, dispatcher, cache, interceptor } = await setup(t, { cache: backend.make(), urlsExpireAfter: { '127.0.0.1:*/short': '1s' } })
-    assert.equal(interceptor.cache, cache)
-    for (const path of ['/a', '/b?x=1', '/short']) await viaRequest.send(origin.url + path, { dispatcher })
-    assert.deepEqual(await listUrls(cache), [`${origin.url}/a`, `${origin.url}/b?x=1`, `${origin.url}/short`])
-    assert.equal(await cache.hasUrl(`${origin.url}/a`), true)
-    assert.equal(await cache.hasUrl(`${origin.url}/nothing`), false)
-    assert.equal(await cache.deleteUrl(`${origin.url}/a`), true)
-    assert.equal(await cache.deleteUrl(`${origin.url}/a`), false)
-    assert.equal(await cache.hasUrl(`${origin.url}/a`), false)
-    assert.equal(await cache.deleteExpired(Date.now() + 2000), 1)
-    assert.deepEqual(await listUrls(cache), [`${origin.url}/b?x=1`])
-    await cache.clear()
-    assert.deepEqual(await listUrls(cache), [])
-    await viaRequest.send(`${origin.url}/b?x=1`, { dispatcher })
-    assert.equal(origin.count(), 4, 'after clear, a request goes to the origin again')
-  })
-}
 
 test('memory: bounded by maxEntries, least recently used evicted first', async (t) => {
   const cache = new MemoryBackend({ maxEntries: 2 })

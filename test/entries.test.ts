@@ -4,10 +4,9 @@ import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
 import { SQLiteBackend, ENTRY_VERSION, type CacheEntry } from 'undici-client-cache'
-import { keyOfUrl } from '#lib/backends/base.js'
 import { decodeEntry, encodeEntry } from '#lib/entry.js'
-import { backendCases, tempDir } from './helpers/backends.js'
-import { viaFetch, viaRequest } from './helpers/clients.js'
+import { tempDir } from './helpers/backends.js'
+import { viaRequest } from './helpers/clients.js'
 import { setup } from './helpers/setup.js'
 
 const entry: CacheEntry = {
@@ -41,39 +40,6 @@ test('anything that is not a current entry decodes to undefined, never throws', 
     assert.equal(decodeEntry(value), undefined)
   }
 })
-
-for (const backend of backendCases) {
-  test(`${backend.name}: a binary body round-trips byte for byte through request and fetch`, async (t) => {
-    const body = randomBytes(64 * 1024)
-    const { origin, dispatcher } = await setup(t, { cache: backend.make() }, (_req, res) => {
-      res.setHeader('content-type', 'application/octet-stream')
-      res.end(body)
-    })
-    for (const consumer of [viaRequest, viaFetch, viaRequest]) {
-      const answer = await consumer.send(`${origin.url}/bin`, { dispatcher })
-      assert.ok(answer.body.equals(body), `${consumer.name}: body differs`)
-    }
-    assert.equal(origin.count(), 1)
-  })
-
-  test(`${backend.name}: an entry of another version or an unreadable value is a miss, then overwritten`, async (t) => {
-    const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() })
-    const url = `${origin.url}/v`
-    await viaRequest.send(url, { dispatcher })
-    const key = keyOfUrl(cache.keyBuilder, url)
-    const keyv = await cache.keyv
-    const stale = encodeEntry(entry)
-    stale[4] = ENTRY_VERSION + 1
-    for (const bad of [stale, Buffer.from('not an entry')]) {
-      await keyv.set(key, bad)
-      const answer = await viaRequest.send(url, { dispatcher })
-      assert.equal(answer.status, 200)
-      assert.deepEqual(answer.cacheStatus, { hit: false, fwd: 'uri-miss', stored: true })
-      assert.equal((await viaRequest.send(url, { dispatcher })).cacheStatus?.hit, true, 'healed')
-    }
-    assert.equal(origin.count(), 3)
-  })
-}
 
 test('sqlite: a corrupt row (written behind the cache\'s back) is a miss, and is overwritten', async (t) => {
   const path = `${tempDir()}/corrupt.sqlite`

@@ -1,7 +1,8 @@
 /** CacheBackend: cached responses kept in a Keyv store, with the management operations every backend shares. */
 import Keyv from 'keyv'
-import { decodeEntry, encodeEntry, type CacheEntry } from '../entry.js'
+import { decodeEntry, encodeEntry, entrySize, type CacheEntry } from '../entry.js'
 import { toHeaderRecord } from '../headers.js'
+import { durationMs } from '../expiry.js'
 import { KeyBuilder, type CacheRequest } from '../key.js'
 import { debug } from '../log.js'
 
@@ -15,15 +16,50 @@ export interface EntryCodec {
 /** The versioned binary encoding (see `entry.ts`); a Buffer round-trips through every Keyv serializer. */
 export const binaryCodec: EntryCodec = { encode: encodeEntry, decode: decodeEntry }
 
-export interface CacheBackendOptions {
-  /** How entries become store values and back. Default: the versioned binary encoding. */
-  codec?: EntryCodec
+/** The options every store-backed backend takes. */
+export interface StoreOptions {
   /**
    * How long (ms) a read or a write may take before the cache gives up on it: a read then counts as a miss and the
    * request goes to the network; a write is dropped. Default 2000; `Infinity` for none.
    */
   timeout?: number
+  /**
+   * After a read or write fails or times out, how long (ms) the cache leaves the store alone: requests go straight
+   * to the network, with no wait, until then; the next request tries the store again. Default 1000.
+   */
+  retryAfter?: number
 }
+
+export interface CacheBackendOptions extends StoreOptions {
+  /** How entries become store values and back. Default: the versioned binary encoding. */
+  codec?: EntryCodec
+  /**
+   * For stores that expire keys themselves: how long (ms) an entry is kept after it turns stale (for revalidation
+   * and stale-if-error) before the store deletes it. Entries without an expiry never expire in the store.
+   * Default: the store gets no expiry at all.
+   */
+  keepStaleFor?: number
+  /** The largest entry (bytes, encoded) the store can hold; larger ones are not written. Default Infinity. */
+  maxEntrySize?: number
+}
+
+/** The options of backends whose store deletes expired keys itself (Redis, MongoDB, DynamoDB). */
+export interface ExpiringStoreOptions extends StoreOptions {
+  /**
+   * How long an entry stays in the store after it turns stale, so that it can still be revalidated or served on
+   * an error: seconds, or a duration such as `'1h'`. Default `'1h'`. Entries that never expire carry no expiry.
+   */
+  keepStaleFor?: number | string
+}
+
+/** The {@link CacheBackendOptions} of a backend with {@link ExpiringStoreOptions}, validated. */
+export function expiringStoreOptions (options: ExpiringStoreOptions, owner: string): CacheBackendOptions {
+  const { timeout, retryAfter, keepStaleFor = '1h' } = options
+  return { timeout, retryAfter, keepStaleFor: durationMs(keepStaleFor, `${owner}: keepStaleFor`) }
+}
+
+/** Opens the Keyv store; called again (after `retryAfter`) when an earlier attempt failed. */
+export type StoreOpener = () => Promise<Keyv>
 
 /** A request described for `hasUrl` / `deleteUrl`, keyed exactly as the interceptor keys it. */
 export interface UrlRequestInit {
@@ -47,15 +83,30 @@ export function keyOfUrl (keys: KeyBuilder, url: string | URL, init: UrlRequestI
   return keys.keyOf(request, parsed)
 }
 
+function positiveMs (value: unknown, option: string, infinityAllowed: boolean, owner: string): number {
+  if (typeof value !== 'number' || !(value > 0) || (value === Infinity && !infinityAllowed)) {
+    throw new TypeError(`${owner}: ${option} must be a number of ms greater than 0${infinityAllowed ? ' (or Infinity)' : ''}; got ${String(value)}`)
+  }
+  return value
+}
+
 /**
  * Responses stored in a Keyv store. Store failures never reach the caller: a read that fails or finds a value
  * that is not a readable entry is a miss (and the entry is overwritten by the next response); a failed write is
  * logged (`NODE_DEBUG=undici-client-cache`) and dropped.
  */
 export class CacheBackend {
-  readonly #keyv: Promise<Keyv>
+  #keyv: Promise<Keyv>
+  readonly #open: StoreOpener | undefined
+  #openFailed = false
   readonly #codec: EntryCodec
   readonly #timeout: number
+  readonly #retryAfter: number
+  readonly #keepStaleFor: number | undefined
+  /** The largest entry (bytes, encoded) this backend's store can hold. */
+  readonly maxEntrySize: number
+  /** Until when (epoch ms) the store is left alone after a failure; 0 when it is in use. */
+  #restingUntil = 0
   /** Writes still in flight, by key: a read of the same key waits for them, so a process reads its own writes. */
   readonly #pending = new Map<string, Promise<void>>()
   /**
@@ -64,13 +115,44 @@ export class CacheBackend {
    */
   keyBuilder = new KeyBuilder({ ignoredParams: [], includeHeaders: false, keyFn: undefined })
 
-  constructor (keyv: Keyv | Promise<Keyv>, options: CacheBackendOptions = {}) {
-    const { codec = binaryCodec, timeout = 2000 } = options
-    if (typeof timeout !== 'number' || !(timeout > 0)) throw new TypeError(`CacheBackend: timeout must be a number of ms greater than 0 (or Infinity); got ${String(timeout)}`)
-    this.#keyv = Promise.resolve(keyv)
-    this.#keyv.catch((error: unknown) => debug('store failed to open: %s', error))
+  /**
+   * @param store A Keyv instance, a promise of one, or a function that opens one: a store opened by a function
+   * that fails to open is opened again by a later request, `retryAfter` ms on.
+   */
+  constructor (store: Keyv | Promise<Keyv> | StoreOpener, options: CacheBackendOptions = {}) {
+    const { codec = binaryCodec, timeout = 2000, retryAfter = 1000, keepStaleFor, maxEntrySize = Infinity } = options
+    this.#timeout = positiveMs(timeout, 'timeout', true, new.target.name)
+    this.#retryAfter = positiveMs(retryAfter, 'retryAfter', false, new.target.name)
+    this.#keepStaleFor = keepStaleFor
+    this.maxEntrySize = maxEntrySize
     this.#codec = codec
-    this.#timeout = timeout
+    this.#open = typeof store === 'function' ? store : undefined
+    this.#keyv = this.#opened(typeof store === 'function' ? store() : Promise.resolve(store))
+  }
+
+  #opened (keyv: Promise<Keyv>): Promise<Keyv> {
+    keyv.catch((error: unknown) => {
+      debug('the store failed to open: %s', error)
+      this.#openFailed = true
+      this.#rest()
+    })
+    return keyv
+  }
+
+  /** After a failure: requests skip the store for `retryAfter` ms. */
+  #rest (): void {
+    this.#restingUntil = Date.now() + this.#retryAfter
+  }
+
+  /** False while the store is resting after a failure; once that is over, reopens a store that failed to open. */
+  #usable (): boolean {
+    if (Date.now() < this.#restingUntil) return false
+    this.#restingUntil = 0
+    if (this.#openFailed && this.#open !== undefined) {
+      this.#openFailed = false
+      this.#keyv = this.#opened(this.#open())
+    }
+    return true
   }
 
   /** The Keyv instance entries are kept in (it may still be opening). */
@@ -83,11 +165,13 @@ export class CacheBackend {
    * exception, so the request goes to the network.
    */
   async get (key: string): Promise<CacheEntry | undefined> {
+    if (this.#restingUntil !== 0 && !this.#usable()) return undefined
     let value: unknown
     try {
       value = await this.#bounded(Promise.resolve(this.#read(key)), `read of ${key}`)
     } catch (error) {
       debug('read of %s failed: %s', key, error)
+      this.#rest()
       return undefined
     }
     if (value === undefined || value === null) return undefined
@@ -135,11 +219,24 @@ export class CacheBackend {
       // The bound covers the vetting too (a user's async filter), so a pending write always settles.
       await this.#bounded((async () => {
         const value = await entry
-        if (value !== undefined) await (await this.#keyv).set(key, this.#codec.encode(value))
+        if (value === undefined || (this.#restingUntil !== 0 && !this.#usable())) return
+        if (this.maxEntrySize !== Infinity && entrySize(value) > this.maxEntrySize) {
+          debug('entry %s (%s) is larger than the store takes (%d bytes); not stored', key, value.url, this.maxEntrySize)
+          return
+        }
+        const ttl = this.#storeTtl(value)
+        if (ttl === undefined || ttl > 0) await (await this.#keyv).set(key, this.#codec.encode(value), ttl)
       })(), `write of ${key}`)
     } catch (error) {
       debug('write of %s failed: %s', key, error)
+      this.#rest()
     }
+  }
+
+  /** The expiry (ms from now) the store itself gives an entry: undefined for none; 0 or less: already past it. */
+  #storeTtl (entry: CacheEntry): number | undefined {
+    if (this.#keepStaleFor === undefined || entry.expiresAt === null) return undefined
+    return Math.ceil(entry.expiresAt + this.#keepStaleFor - Date.now())
   }
 
   /** Deletes one entry by key; true when there was one. */

@@ -2,21 +2,19 @@
 import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, extname, join, resolve } from 'node:path'
-import Keyv from 'keyv'
 import type KeyvSqlite from '@keyv/sqlite'
 import { debug } from '../log.js'
-import { CacheBackend } from './base.js'
+import { CacheBackend, type StoreOptions } from './base.js'
 import { assertInstalled, importOptional } from './load.js'
+import { deserialize, textKeyv } from './text-envelope.js'
 
-export interface SQLiteBackendOptions {
+export interface SQLiteBackendOptions extends StoreOptions {
   /** How long (ms) a write waits for another process's lock before giving up. Default 5000. */
   busyTimeout?: number
   /** Use write-ahead logging: readers never block the writer, and several processes share the file. Default true. */
   wal?: boolean
   /** The table responses are kept in. Default `'responses'`. */
   table?: string
-  /** How long (ms) a read or write may take before it is given up (a read then counts as a miss). Default 2000. */
-  timeout?: number
 }
 
 /** `cacheName` as a file path: `~` expanded, `.sqlite` appended when it has no extension. */
@@ -24,17 +22,6 @@ export function sqlitePath (cacheName: string): string {
   if (cacheName === ':memory:') return cacheName
   const expanded = cacheName === '~' || cacheName.startsWith('~/') ? join(homedir(), cacheName.slice(1)) : cacheName
   return resolve(extname(expanded) === '' ? `${expanded}.sqlite` : expanded)
-}
-
-/** The text a row holds: `<keyv expiry or empty>:<entry bytes as base64>` (the adapter's column is TEXT). */
-function serialize (data: { value?: unknown, expires?: number | null }): string {
-  return `${data.expires ?? ''}:${Buffer.from(data.value as Uint8Array).toString('base64')}`
-}
-
-function deserialize (text: string): { value: Buffer, expires: number | undefined } {
-  const colon = text.indexOf(':')
-  const expires = colon > 0 ? Number(text.slice(0, colon)) : undefined
-  return { value: Buffer.from(text.slice(colon + 1), 'base64'), expires }
 }
 
 type SqliteAdapter = KeyvSqlite & { query: (sql: string, ...params: unknown[]) => Promise<Array<Record<string, unknown>>> }
@@ -47,14 +34,14 @@ export class SQLiteBackend extends CacheBackend {
 
   constructor (cacheName = 'http_cache', options: SQLiteBackendOptions = {}) {
     if (typeof cacheName !== 'string' || cacheName === '') throw new TypeError(`SQLiteBackend: cacheName must be a file path; got ${String(cacheName)}`)
-    const { busyTimeout = 5000, wal = true, table = 'responses', timeout } = options
+    const { busyTimeout = 5000, wal = true, table = 'responses', timeout, retryAfter } = options
     if (!Number.isInteger(busyTimeout) || busyTimeout < 0) throw new TypeError(`SQLiteBackend: busyTimeout must be a whole number of ms; got ${String(busyTimeout)}`)
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError(`SQLiteBackend: table must be a plain SQL identifier; got ${JSON.stringify(table)}`)
     assertInstalled('@keyv/sqlite', 'SQLiteBackend')
     const path = sqlitePath(cacheName)
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     const adapter = openAdapter(path, table, busyTimeout, wal)
-    super(adapter.then((store) => new Keyv(store, { namespace: undefined, useKeyPrefix: false, serialize, deserialize: deserialize as Keyv['deserialize'], throwOnErrors: true })), { timeout })
+    super(adapter.then((store) => textKeyv(store)), { timeout, retryAfter })
     this.path = path
     this.#adapter = adapter
     this.#table = table

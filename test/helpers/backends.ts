@@ -1,19 +1,58 @@
-/** The backends every behaviour test runs on, each made fresh in its own temporary directory. */
+/** The backends tests run on, each made fresh (its own file, key prefix, database or table). */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MemoryBackend, SQLiteBackend, type CacheBackend } from 'undici-client-cache'
+import type { TestContext } from 'node:test'
+import { DynamoDBBackend, MemoryBackend, MongoDBBackend, RedisBackend, SQLiteBackend, type CacheBackend, type ExpiringStoreOptions } from 'undici-client-cache'
+import { needService, services, type ServiceName } from './services.js'
 
 export interface BackendCase {
   name: string
-  make (): CacheBackend
+  /** The test server the backend needs, if any. */
+  service?: ServiceName
+  /** A backend of its own; `cacheName` (default: a new unique one) names its file, prefix, database or table. */
+  make (cacheName?: string, options?: ExpiringStoreOptions): CacheBackend
 }
 
 export function tempDir (): string {
   return mkdtempSync(join(tmpdir(), 'ucc-test-'))
 }
 
+let names = 0
+/** A cache name no other test (or test process) uses. */
+export function uniqueName (): string {
+  return `ucc_${process.pid}_${Date.now().toString(36)}_${++names}`
+}
+
+export const dynamoConfig = { endpoint: services.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }
+
+/** The backends that need no server: every interceptor behaviour is tested on these. */
 export const backendCases: BackendCase[] = [
   { name: 'memory', make: () => new MemoryBackend() },
-  { name: 'sqlite', make: () => new SQLiteBackend(join(tempDir(), 'cache')) }
+  { name: 'sqlite', make: (cacheName = uniqueName()) => new SQLiteBackend(join(tempDir(), cacheName)) }
 ]
+
+/** Every backend: the contract suite runs on all of them. */
+export const allBackendCases: BackendCase[] = [
+  ...backendCases,
+  { name: 'redis', service: 'redis', make: (cacheName = uniqueName(), options) => new RedisBackend(cacheName, { url: services.redisUrl, ...options }) },
+  {
+    name: 'redis cluster',
+    service: 'redis-cluster',
+    make: (cacheName = uniqueName(), options) => new RedisBackend(cacheName, { rootNodes: services.clusterNodes.map((url) => ({ url })), ...options })
+  },
+  { name: 'mongodb', service: 'mongodb', make: (cacheName = uniqueName(), options) => new MongoDBBackend(cacheName, { url: services.mongoUrl, ...options }) },
+  { name: 'dynamodb', service: 'dynamodb', make: (cacheName = uniqueName(), options) => new DynamoDBBackend(cacheName, { ...dynamoConfig, ...options }) }
+]
+
+/** True when the backend's server (if it needs one) is reachable; otherwise the test is skipped, or fails in CI. */
+export async function available (t: TestContext, backend: BackendCase): Promise<boolean> {
+  return backend.service === undefined || needService(t, backend.service)
+}
+
+/** Every URL the backend holds, sorted. */
+export async function listUrls (cache: CacheBackend): Promise<string[]> {
+  const urls: string[] = []
+  for await (const url of cache.urls()) urls.push(url)
+  return urls.sort()
+}

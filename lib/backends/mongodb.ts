@@ -1,0 +1,54 @@
+/** MongoDBBackend: entries in a MongoDB database through @keyv/mongo and the official driver, expiring by a TTL index. */
+import type Keyv from 'keyv'
+import type KeyvMongo from '@keyv/mongo'
+import type { MongoClientOptions } from 'mongodb'
+import { debug } from '../log.js'
+import { CacheBackend, expiringStoreOptions, type ExpiringStoreOptions } from './base.js'
+import { assertInstalled, importOptional } from './load.js'
+import { readyOrFailed } from './opening.js'
+import { textKeyv } from './text-envelope.js'
+
+/** The connection (`url`), the collection, and any option of the driver's `MongoClient` (`auth`, `tls`, …). */
+export type MongoDBBackendOptions = ExpiringStoreOptions & MongoClientOptions & {
+  /** The server, e.g. `'mongodb://127.0.0.1:27017'`. Default `'mongodb://127.0.0.1:27017'`. */
+  url?: string
+  /** The collection responses are kept in. Default `'responses'`. */
+  collection?: string
+}
+
+const OWN_OPTIONS = new Set(['timeout', 'retryAfter', 'keepStaleFor', 'url', 'collection'])
+
+export class MongoDBBackend extends CacheBackend {
+  /** The database the entries are kept in. */
+  readonly cacheName: string
+
+  constructor (cacheName = 'http_cache', options: MongoDBBackendOptions = {}) {
+    // (MongoDB's own rules for database names.)
+    if (typeof cacheName !== 'string' || !/^[^/\\. "$*<>:|?]{1,63}$/.test(cacheName)) {
+      throw new TypeError(`MongoDBBackend: cacheName must be a MongoDB database name (up to 63 characters, none of /\\. "$*<>:|?); got ${JSON.stringify(cacheName)}`)
+    }
+    const { url = 'mongodb://127.0.0.1:27017', collection = 'responses' } = options
+    if (typeof collection !== 'string' || collection === '' || collection.includes('$')) {
+      throw new TypeError(`MongoDBBackend: collection must be a collection name; got ${JSON.stringify(collection)}`)
+    }
+    assertInstalled('@keyv/mongo', 'MongoDBBackend')
+    const driverOptions: MongoClientOptions = Object.fromEntries(Object.entries(options).filter(([name]) => !OWN_OPTIONS.has(name)))
+    // The driver waits 30 s for an unreachable server by default; the cache gives up far sooner.
+    driverOptions.serverSelectionTimeoutMS ??= 5000
+    super(async () => openMongo(url, cacheName, collection, driverOptions), expiringStoreOptions(options, 'MongoDBBackend'))
+    this.cacheName = cacheName
+  }
+}
+
+/**
+ * Connects, creating the indexes (a unique one on the key, a TTL one on the expiry). Rejects when the server cannot
+ * be reached: the adapter alone would only emit an error and leave every operation waiting forever.
+ */
+async function openMongo (url: string, db: string, collection: string, driverOptions: MongoClientOptions): Promise<Keyv> {
+  const KeyvMongoClass = await importOptional<typeof KeyvMongo>('@keyv/mongo')
+  // (The adapter passes every option it does not know on to the driver.)
+  const adapter = new KeyvMongoClass({ url, db, collection, ...driverOptions } as ConstructorParameters<typeof KeyvMongo>[0])
+  await readyOrFailed(adapter, adapter.connect)
+  adapter.on('error', (error: unknown) => debug('mongodb: %s', error))
+  return textKeyv(adapter)
+}

@@ -1,0 +1,82 @@
+/** RedisBackend: entries in Redis (one server or a cluster) through @keyv/redis, as `<cacheName>:<key>`, expiring natively. */
+import { setTimeout as delay } from 'node:timers/promises'
+import type Keyv from 'keyv'
+import type { RedisClientConnectionType, RedisClientOptions, RedisClusterOptions } from '@keyv/redis'
+import { debug } from '../log.js'
+import { CacheBackend, expiringStoreOptions, type ExpiringStoreOptions } from './base.js'
+import { assertInstalled } from './load.js'
+import { textKeyv } from './text-envelope.js'
+
+/**
+ * Where the entries go: `url`, an existing `client` (a client or a cluster from `@keyv/redis` / `redis`), or a
+ * cluster's `rootNodes`; any other field is an option of the client the backend creates (`password`, `socket`,
+ * `database`, a cluster's `defaults`, …).
+ */
+export type RedisBackendOptions = ExpiringStoreOptions & {
+  /** The server, e.g. `'redis://127.0.0.1:6379/0'`. Default `'redis://127.0.0.1:6379'`. */
+  url?: string
+  /** A client made by the application: used as it is, and left open by `close()`. */
+  client?: RedisClientConnectionType
+  /** The nodes of a Redis Cluster, e.g. `[{ url: 'redis://10.0.0.1:6379' }]`. */
+  rootNodes?: RedisClusterOptions['rootNodes']
+} & Omit<Partial<RedisClientOptions>, 'url'> & Omit<Partial<RedisClusterOptions>, 'rootNodes'>
+
+const OWN_OPTIONS = new Set(['timeout', 'retryAfter', 'keepStaleFor', 'url', 'client', 'rootNodes'])
+/** The events @keyv/redis listens to on the client it is given (and never stops listening to). */
+const CLIENT_EVENTS = ['error', 'connect', 'disconnect', 'reconnecting'] as const
+
+type EventClient = { listeners (event: string): Array<(...args: unknown[]) => void>, off (event: string, listener: (...args: unknown[]) => void): unknown }
+
+export class RedisBackend extends CacheBackend {
+  /** The key prefix: every entry is `<cacheName>:<key>`. */
+  readonly cacheName: string
+  readonly #client: Promise<{ client: RedisClientConnectionType, owned: boolean, listeners: Array<[string, (...args: unknown[]) => void]> }>
+
+  constructor (cacheName = 'http_cache', options: RedisBackendOptions = {}) {
+    if (typeof cacheName !== 'string' || cacheName === '' || /[*?[\]\\]/.test(cacheName)) {
+      throw new TypeError(`RedisBackend: cacheName must be a non-empty key prefix without * ? [ ] or \\; got ${JSON.stringify(cacheName)}`)
+    }
+    if (options.client !== undefined && (options.url !== undefined || options.rootNodes !== undefined)) {
+      throw new TypeError('RedisBackend: give either client, or url / rootNodes, not both')
+    }
+    assertInstalled('@keyv/redis', 'RedisBackend')
+    const opened = openRedis(cacheName, options)
+    super(opened.then(({ keyv }) => keyv), expiringStoreOptions(options, 'RedisBackend'))
+    this.cacheName = cacheName
+    this.#client = opened
+  }
+
+  /** Finishes pending writes; closes the connection the backend opened, or detaches from the client it was given. */
+  override async close (): Promise<void> {
+    const { owned, client, listeners } = await this.#client
+    if (owned) return super.close()
+    await this.flush()
+    for (const [event, listener] of listeners) (client as unknown as EventClient).off(event, listener)
+  }
+}
+
+async function openRedis (cacheName: string, options: RedisBackendOptions): Promise<{ keyv: Keyv, client: RedisClientConnectionType, owned: boolean, listeners: Array<[string, (...args: unknown[]) => void]> }> {
+  const { default: KeyvRedis, createClient, createCluster } = await import('@keyv/redis')
+  const clientOptions = Object.fromEntries(Object.entries(options).filter(([name]) => !OWN_OPTIONS.has(name)))
+  // Commands fail at once while the server is unreachable (instead of queueing until it is back), so a request
+  // goes to the network without waiting; the client reconnects by itself.
+  const client = (options.client ?? (options.rootNodes === undefined
+    ? createClient({ url: options.url ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true, ...clientOptions })
+    : createCluster({ rootNodes: options.rootNodes, ...clientOptions, defaults: { disableOfflineQueue: true, ...(clientOptions.defaults as object | undefined) } }))) as RedisClientConnectionType
+  const before = new Map(CLIENT_EVENTS.map((event) => [event, new Set((client as unknown as EventClient).listeners(event))]))
+  const adapter = new KeyvRedis(client, { namespace: cacheName, keyPrefixSeparator: ':', throwOnErrors: true })
+  const listeners = CLIENT_EVENTS.flatMap((event) => (client as unknown as EventClient).listeners(event)
+    .filter((listener) => !before.get(event)?.has(listener))
+    .map((listener): [string, (...args: unknown[]) => void] => [event, listener]))
+  adapter.on('error', (error: unknown) => debug('redis: %s', error))
+  const keyv = textKeyv(adapter)
+  // (Keyv sets its own namespace, none, on the adapter: the prefix is set after it.)
+  adapter.namespace = cacheName
+  if (options.client === undefined) {
+    // Wait for the first connection, but no longer than a read may take: while the server is down, the client
+    // keeps reconnecting in the background and reads fail at once.
+    const connected = client.connect().catch((error: unknown) => debug('redis: connecting failed: %s', error))
+    await Promise.race([connected, delay(Math.min(options.timeout ?? 2000, 2000), undefined, { ref: false })])
+  }
+  return { keyv, client, owned: options.client === undefined, listeners }
+}

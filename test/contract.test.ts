@@ -1,0 +1,161 @@
+/**
+ * The backend contract: the same behaviours, with the same assertions, on every backend (memory, SQLite, Redis,
+ * Redis Cluster, MongoDB, DynamoDB). A backend whose server is not reachable is skipped, or fails when
+ * UCC_REQUIRE_SERVICES=1 (as in CI).
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ENTRY_VERSION } from 'undici-client-cache'
+import { keyOfUrl } from '#lib/backends/base.js'
+import { encodeEntry } from '#lib/entry.js'
+import { allBackendCases, available, listUrls, uniqueName } from './helpers/backends.js'
+import { viaFetch, viaRequest } from './helpers/clients.js'
+import { setup } from './helpers/setup.js'
+
+for (const backend of allBackendCases) {
+  describe(`${backend.name} backend`, () => {
+    test('a repeat request is a hit through request and fetch; the origin sees one request per URL', async (t) => {
+      if (!await available(t, backend)) return
+      const { origin, dispatcher } = await setup(t, { cache: backend.make() })
+      for (const consumer of [viaRequest, viaFetch]) {
+        const url = `${origin.url}/item?via=${consumer.name}`
+        const first = await consumer.send(url, { dispatcher })
+        const second = await consumer.send(url, { dispatcher })
+        assert.equal(first.status, 200)
+        assert.deepEqual(first.cacheStatus, { hit: false, fwd: 'uri-miss', stored: true })
+        assert.deepEqual(second.cacheStatus, { hit: true })
+        assert.equal(second.text, first.text)
+        assert.equal(second.header('content-type'), 'text/plain')
+      }
+      assert.equal(origin.count(), 2)
+    })
+
+    test('a binary body and repeated headers round-trip exactly', async (t) => {
+      if (!await available(t, backend)) return
+      const body = randomBytes(64 * 1024)
+      const { origin, dispatcher } = await setup(t, { cache: backend.make() }, (_req, res) => {
+        res.setHeader('content-type', 'application/octet-stream')
+        res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/'])
+        res.end(body)
+      })
+      await viaRequest.send(`${origin.url}/bin`, { dispatcher })
+      for (const consumer of [viaRequest, viaFetch]) {
+        const hit = await consumer.send(`${origin.url}/bin`, { dispatcher })
+        assert.equal(hit.cacheStatus?.hit, true)
+        assert.ok(hit.body.equals(body), `${consumer.name}: body differs`)
+        assert.deepEqual(hit.setCookies, ['a=1; Path=/', 'b=2; Path=/'])
+      }
+      assert.equal(origin.count(), 1)
+    })
+
+    test('an entry of another version or an unreadable value is a miss, then overwritten', async (t) => {
+      if (!await available(t, backend)) return
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() })
+      const url = `${origin.url}/v`
+      await viaRequest.send(url, { dispatcher })
+      const key = keyOfUrl(cache.keyBuilder, url)
+      const keyv = await cache.keyv
+      const otherVersion = encodeEntry({ status: 200, statusText: 'OK', headers: [], body: Buffer.from('old'), url, method: 'GET', createdAt: 0, expiresAt: null, requestHeaders: {} })
+      otherVersion[4] = ENTRY_VERSION + 1
+      for (const bad of [otherVersion, Buffer.from('not an entry')]) {
+        await keyv.set(key, bad)
+        const answer = await viaRequest.send(url, { dispatcher })
+        assert.equal(answer.status, 200)
+        assert.equal(answer.text, 'hello GET /v')
+        assert.deepEqual(answer.cacheStatus, { hit: false, fwd: 'uri-miss', stored: true })
+        assert.equal((await viaRequest.send(url, { dispatcher })).cacheStatus?.hit, true, 'healed')
+      }
+      assert.equal(origin.count(), 3)
+    })
+
+    test('clear, hasUrl, deleteUrl, urls, deleteExpired and close', async (t) => {
+      if (!await available(t, backend)) return
+      const { origin, dispatcher, cache, interceptor } = await setup(t, { cache: backend.make(), urlsExpireAfter: { '127.0.0.1:*/short': '1s' } })
+      assert.equal(interceptor.cache, cache)
+      for (const path of ['/a', '/b?x=1', '/short']) await viaRequest.send(origin.url + path, { dispatcher })
+      assert.deepEqual(await listUrls(cache), [`${origin.url}/a`, `${origin.url}/b?x=1`, `${origin.url}/short`])
+      assert.equal(await cache.hasUrl(`${origin.url}/a`), true)
+      assert.equal(await cache.hasUrl(`${origin.url}/nothing`), false)
+      assert.equal(await cache.deleteUrl(`${origin.url}/a`), true)
+      assert.equal(await cache.deleteUrl(`${origin.url}/a`), false)
+      assert.equal(await cache.hasUrl(`${origin.url}/a`), false)
+      assert.equal(await cache.deleteExpired(Date.now() + 2000), 1)
+      assert.deepEqual(await listUrls(cache), [`${origin.url}/b?x=1`])
+      await cache.clear()
+      assert.deepEqual(await listUrls(cache), [])
+      await viaRequest.send(`${origin.url}/b?x=1`, { dispatcher })
+      assert.equal(origin.count(), 4, 'after clear, a request goes to the origin again')
+    })
+
+    test('clear() empties a cache of 60 entries (past any batch limit of the store)', async (t) => {
+      if (!await available(t, backend)) return
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() })
+      await Promise.all(Array.from({ length: 60 }, async (_, i) => viaRequest.send(`${origin.url}/n${i}`, { dispatcher })))
+      await cache.flush()
+      assert.equal((await listUrls(cache)).length, 60)
+      await cache.clear()
+      assert.deepEqual(await listUrls(cache), [])
+    })
+
+    test('40 concurrent misses are all stored, then all hits', async (t) => {
+      if (!await available(t, backend)) return
+      const { origin, dispatcher } = await setup(t, { cache: backend.make() })
+      const paths = Array.from({ length: 40 }, (_, i) => `/c${i}`)
+      const misses = await Promise.all(paths.map(async (path) => viaRequest.send(origin.url + path, { dispatcher })))
+      assert.ok(misses.every((answer, i) => answer.status === 200 && answer.text === `hello GET ${paths[i]!}`))
+      const hits = await Promise.all(paths.map(async (path) => viaRequest.send(origin.url + path, { dispatcher })))
+      assert.ok(hits.every((answer, i) => answer.cacheStatus?.hit === true && answer.text === `hello GET ${paths[i]!}`))
+      assert.equal(origin.count(), 40)
+    })
+
+    test('an expired entry stays stored (for revalidation); a never-expiring one stays fresh', async (t) => {
+      if (!await available(t, backend)) return
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() })
+      await viaRequest.send(`${origin.url}/soon?cc=max-age=1`, { dispatcher })
+      await viaRequest.send(`${origin.url}/never`, { dispatcher })
+      await cache.flush()
+      await sleep(1100)
+      const expired = await viaRequest.send(`${origin.url}/soon?cc=max-age=1`, { dispatcher })
+      assert.equal(expired.cacheStatus?.fwd, 'stale', 'the expired entry was still in the store')
+      assert.equal((await viaRequest.send(`${origin.url}/never`, { dispatcher })).cacheStatus?.hit, true)
+      assert.equal(origin.count(), 3)
+    })
+
+    test('caches with different names do not see each other\'s entries; clear() of one leaves the other', async (t) => {
+      if (!await available(t, backend)) return
+      const [nameA, nameB] = [uniqueName(), uniqueName()]
+      const a = await setup(t, { cache: backend.make(nameA) })
+      const b = await setup(t, { cache: backend.make(nameB) })
+      const url = `${a.origin.url}/shared`
+      await viaRequest.send(url, { dispatcher: a.dispatcher })
+      await a.cache.flush()
+      assert.equal(await b.cache.hasUrl(url), false)
+      await viaRequest.send(url, { dispatcher: b.dispatcher })
+      await a.cache.clear()
+      assert.equal(await a.cache.hasUrl(url), false)
+      assert.equal(await b.cache.hasUrl(url), true)
+      assert.equal((await viaRequest.send(url, { dispatcher: b.dispatcher })).cacheStatus?.hit, true)
+    })
+
+    test('a body larger than the store holds reaches the caller whole and is not stored; others are', async (t) => {
+      if (!await available(t, backend)) return
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() })
+      const size = 512 * 1024
+      const first = await viaRequest.send(`${origin.url}/large?size=${size}`, { dispatcher })
+      const second = await viaRequest.send(`${origin.url}/large?size=${size}`, { dispatcher })
+      assert.equal(first.status, 200)
+      assert.equal(first.body.length, size)
+      assert.equal(second.body.length, size)
+      if (size > cache.maxEntrySize) {
+        assert.deepEqual(first.cacheStatus, { hit: false, fwd: 'uri-miss', detail: 'too-large' })
+        assert.equal(second.cacheStatus?.hit, false)
+        assert.equal(origin.count(), 2)
+      } else {
+        assert.equal(second.cacheStatus?.hit, true)
+        assert.equal(origin.count(), 1)
+      }
+    })
+  })
+}

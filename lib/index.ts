@@ -6,7 +6,7 @@ export { CacheBackend, type CacheBackendOptions, type StoreOptions, type Expirin
 export { MemoryBackend, type MemoryBackendOptions } from './backends/memory.js'
 export { SQLiteBackend, type SQLiteBackendOptions } from './backends/sqlite.js'
 export { RedisBackend, type RedisBackendOptions } from './backends/redis.js'
-export { MongoDBBackend, type MongoDBBackendOptions } from './backends/mongodb.js'
+export { MongoDBBackend, MONGODB_MAX_ENTRY_SIZE, type MongoDBBackendOptions } from './backends/mongodb.js'
 export { DynamoDBBackend, DYNAMODB_MAX_ENTRY_SIZE, type DynamoDBBackendOptions } from './backends/dynamodb.js'
 export { ENTRY_VERSION, type CacheEntry } from './entry.js'
 export type { CacheRequest, KeyFn } from './key.js'

@@ -16,6 +16,12 @@ export type MongoDBBackendOptions = ExpiringStoreOptions & MongoClientOptions & 
   collection?: string
 }
 
+/**
+ * The largest entry (bytes) a MongoDB document holds: documents are limited to 16 MiB, and an entry is stored as
+ * base64 text (4 bytes per 3). Larger responses are not stored (`Cache-Status: …; detail=too-large`).
+ */
+export const MONGODB_MAX_ENTRY_SIZE = 12_000_000
+
 const OWN_OPTIONS = new Set(['timeout', 'retryAfter', 'keepStaleFor', 'url', 'collection'])
 
 export class MongoDBBackend extends CacheBackend {
@@ -35,7 +41,7 @@ export class MongoDBBackend extends CacheBackend {
     const driverOptions: MongoClientOptions = Object.fromEntries(Object.entries(options).filter(([name]) => !OWN_OPTIONS.has(name)))
     // The driver waits 30 s for an unreachable server by default; the cache gives up far sooner.
     driverOptions.serverSelectionTimeoutMS ??= 5000
-    super(async () => openMongo(url, cacheName, collection, driverOptions), expiringStoreOptions(options, 'MongoDBBackend'))
+    super(async () => openMongo(url, cacheName, collection, driverOptions), { ...expiringStoreOptions(options, 'MongoDBBackend'), maxEntrySize: MONGODB_MAX_ENTRY_SIZE })
     this.cacheName = cacheName
   }
 }

@@ -44,7 +44,7 @@ interface Exchange {
  * sends its request and resolves its verdict on the reply. False on an error, a closed connection
  * or after PROBE_TIMEOUT_MS.
  */
-function probe (url: string, exchange?: Exchange): Promise<boolean> {
+export function probe (url: string, exchange?: Exchange): Promise<boolean> {
   return new Promise((resolve) => {
     const { host, port } = hostPort(url) // an invalid URL rejects
     let reply = ''

@@ -1,0 +1,82 @@
+/** RedisBackend: its keys and their native expiry, an application's own client, and a server that dies and comes back. */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createClient } from '@keyv/redis'
+import { RedisBackend } from 'undici-client-cache'
+import { uniqueName } from './helpers/backends.js'
+import { viaRequest, type Answer } from './helpers/clients.js'
+import { hitsAgain } from './helpers/recovery.js'
+import { ownServer } from './helpers/server-processes.js'
+import { needService, services } from './helpers/services.js'
+import { setup } from './helpers/setup.js'
+
+test('keys are <cacheName>:<key>, with an expiry of freshness + keepStaleFor; never-expiring entries have none', async (t) => {
+  if (!await needService(t, 'redis')) return
+  const cacheName = uniqueName()
+  const { origin, dispatcher, cache } = await setup(t, { cache: new RedisBackend(cacheName, { url: services.redisUrl, keepStaleFor: '10m' }) })
+  const redis = createClient({ url: services.redisUrl })
+  await redis.connect()
+  t.after(async () => { await redis.close() })
+
+  await viaRequest.send(`${origin.url}/fresh?cc=max-age=60`, { dispatcher })
+  await viaRequest.send(`${origin.url}/forever`, { dispatcher })
+  await cache.flush()
+  const keys = (await redis.keys(`${cacheName}*`)).sort()
+  assert.equal(keys.length, 2)
+  for (const key of keys) assert.match(key, new RegExp(`^${cacheName}:[0-9a-f]{64}$`), 'one prefix, no "::" or doubled namespace')
+  const ttls = (await Promise.all(keys.map(async (key) => redis.pTTL(key)))).sort((a, b) => a - b)
+  assert.equal(ttls[0], -1, 'the never-expiring entry has no TTL')
+  assert.ok(ttls[1]! > 60_000 && ttls[1]! <= 660_000, `TTL ${ttls[1]!} ms: 60 s fresh + 10 min kept stale`)
+})
+
+test('an application\'s own client: used as it is, left open by close(), and the listeners the adapter added are removed', async (t) => {
+  if (!await needService(t, 'redis')) return
+  const client = createClient({ url: services.redisUrl })
+  await client.connect()
+  t.after(async () => { await client.close() })
+  const listeners = (): number => ['error', 'connect', 'disconnect', 'reconnecting'].reduce((sum, event) => sum + client.listenerCount(event), 0)
+  const before = listeners()
+  const cache = new RedisBackend(uniqueName(), { client })
+  const { origin, dispatcher } = await setup(t, { cache })
+  await viaRequest.send(`${origin.url}/own`, { dispatcher })
+  assert.equal((await viaRequest.send(`${origin.url}/own`, { dispatcher })).cacheStatus?.hit, true)
+  assert.ok(listeners() > before)
+  await cache.clear()
+  await cache.close()
+  assert.equal(client.isOpen, true, 'the application\'s client is still open')
+  assert.equal(listeners(), before)
+  assert.equal(await client.ping(), 'PONG')
+})
+
+test('Redis killed mid-run: every request still succeeds from the network, and the cache works again once Redis is back', async (t) => {
+  const redis = await ownServer(t, 'redis')
+  if (redis === undefined) return
+  const { origin, dispatcher, cache } = await setup(t, { cache: new RedisBackend(uniqueName(), { url: `redis://127.0.0.1:${redis.port}`, retryAfter: 100 }) })
+  const get = async (path: string): Promise<Answer> => {
+    const answer = await viaRequest.send(origin.url + path, { dispatcher })
+    assert.equal(answer.status, 200)
+    assert.equal(answer.text, `hello GET ${path}`)
+    return answer
+  }
+
+  await get('/a')
+  assert.equal((await get('/a')).cacheStatus?.hit, true)
+  await redis.kill()
+  const before = origin.count()
+  for (let i = 0; i < 5; i++) assert.equal((await get('/a')).cacheStatus?.hit, false, 'with Redis down, requests go to the origin')
+  for (let i = 0; i < 5; i++) await get(`/down${i}`)
+  assert.equal(origin.count(), before + 10)
+
+  await redis.start()
+  assert.ok(await hitsAgain(cache, get), 'a response is a hit again after Redis came back')
+})
+
+test('Redis down when the backend is created: requests go to the network; the cache works once Redis starts', async (t) => {
+  const redis = await ownServer(t, 'redis', { started: false })
+  if (redis === undefined) return
+  const { origin, dispatcher, cache } = await setup(t, { cache: new RedisBackend(uniqueName(), { url: `redis://127.0.0.1:${redis.port}`, retryAfter: 100 }) })
+  for (let i = 0; i < 3; i++) assert.equal((await viaRequest.send(`${origin.url}/x`, { dispatcher })).status, 200)
+  assert.equal(origin.count(), 3)
+  await redis.start()
+  assert.ok(await hitsAgain(cache, async (path) => viaRequest.send(origin.url + path, { dispatcher })), 'a response is a hit once Redis is up')
+})

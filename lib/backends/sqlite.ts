@@ -72,8 +72,9 @@ async function openAdapter (path: string, table: string, busyTimeout: number, wa
   const KeyvSqliteClass = await importOptional<typeof KeyvSqlite>('@keyv/sqlite')
   const adapter = new KeyvSqliteClass({ uri: `sqlite://${path}`, table, busyTimeout }) as SqliteAdapter
   adapter.on('error', (error: unknown) => debug('sqlite: %s', error))
-  // The first query surfaces a file that cannot be opened, as a rejection the backend handles.
-  await adapter.query('SELECT 1')
+  // The first query surfaces a file that cannot be opened, as a rejection the backend handles. (Set here because the
+  // adapter ignores a busyTimeout of 0, and sqlite3 then waits its own default of a second.)
+  await adapter.query(`PRAGMA busy_timeout = ${busyTimeout}`)
   if (wal && path !== ':memory:') {
     try {
       await adapter.query('PRAGMA journal_mode=WAL')

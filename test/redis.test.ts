@@ -66,6 +66,7 @@ test('Redis killed mid-run: every request still succeeds from the network, and t
   for (let i = 0; i < 5; i++) assert.equal((await get('/a')).cacheStatus?.hit, false, 'with Redis down, requests go to the origin')
   for (let i = 0; i < 5; i++) await get(`/down${i}`)
   assert.equal(origin.count(), before + 10)
+  await assert.rejects(cache.clear(), 'a management call reports the failure')
 
   await redis.start()
   assert.ok(await hitsAgain(cache, get), 'a response is a hit again after Redis came back')

@@ -5,7 +5,7 @@ import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import { debug } from '../log.js'
 import { CacheBackend, expiringStoreOptions, type ExpiringStoreOptions } from './base.js'
 import { assertInstalled } from './load.js'
-import { readyOrFailed } from './opening.js'
+import { doneOrFailed } from './opening.js'
 import { deserialize, textKeyv } from './text-envelope.js'
 
 /** Any option of the AWS SDK's `DynamoDBClient`: `region`, `endpoint`, `credentials`, `maxAttempts`, … */
@@ -108,7 +108,7 @@ async function openTable (tableName: string, config: DynamoDBClientConfig): Prom
 
   const table = new Table({ ...config, tableName })
   try {
-    await readyOrFailed(table, table.ready())
+    await doneOrFailed(table, table.ready())
   } catch (error) {
     table.client.destroy()
     throw error

@@ -5,7 +5,7 @@ import type { MongoClientOptions } from 'mongodb'
 import { debug } from '../log.js'
 import { CacheBackend, expiringStoreOptions, type ExpiringStoreOptions } from './base.js'
 import { assertInstalled, importOptional } from './load.js'
-import { readyOrFailed } from './opening.js'
+import { doneOrFailed } from './opening.js'
 import { textKeyv } from './text-envelope.js'
 
 /** The connection (`url`), the collection, and any option of the driver's `MongoClient` (`auth`, `tls`, …). */
@@ -54,7 +54,7 @@ async function openMongo (url: string, db: string, collection: string, driverOpt
   const KeyvMongoClass = await importOptional<typeof KeyvMongo>('@keyv/mongo')
   // (The adapter passes every option it does not know on to the driver.)
   const adapter = new KeyvMongoClass({ url, db, collection, ...driverOptions } as ConstructorParameters<typeof KeyvMongo>[0])
-  await readyOrFailed(adapter, adapter.connect)
+  await doneOrFailed(adapter, adapter.connect)
   adapter.on('error', (error: unknown) => debug('mongodb: %s', error))
   return textKeyv(adapter)
 }

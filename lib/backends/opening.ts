@@ -1,11 +1,14 @@
-/** Waiting for a store adapter to open, when it reports failure only as an `error` event. */
+/** Waiting on a store adapter that reports some failures only as an `error` event (opening, clearing). */
 import type { EventEmitter } from 'node:events'
 
-/** Resolves when `ready` does; rejects with the first `error` the adapter emits before that. */
-export async function readyOrFailed (adapter: Pick<EventEmitter, 'once' | 'off'>, ready: Promise<unknown>): Promise<void> {
+/** (`on`, not `once`: some adapters' event emitters wrap `once` listeners, and `off` then cannot remove them.) */
+export type ErrorEmitter = Pick<EventEmitter, 'on' | 'off'>
+
+/** Resolves when `operation` does; rejects with the first `error` the adapter emits before that. */
+export async function doneOrFailed (adapter: ErrorEmitter, operation: Promise<unknown>): Promise<void> {
   let onError: ((error: unknown) => void) | undefined
   try {
-    await Promise.race([ready, new Promise((_resolve, reject) => { onError = reject; adapter.once('error', reject) })])
+    await Promise.race([operation, new Promise((_resolve, reject) => { onError = reject; adapter.on('error', reject) })])
   } finally {
     if (onError) adapter.off('error', onError)
   }

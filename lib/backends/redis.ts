@@ -5,6 +5,7 @@ import type { RedisClientConnectionType, RedisClientOptions, RedisClusterOptions
 import { debug } from '../log.js'
 import { CacheBackend, expiringStoreOptions, type ExpiringStoreOptions } from './base.js'
 import { assertInstalled } from './load.js'
+import { doneOrFailed, type ErrorEmitter } from './opening.js'
 import { textKeyv } from './text-envelope.js'
 
 /**
@@ -44,6 +45,13 @@ export class RedisBackend extends CacheBackend {
     super(opened.then(({ keyv }) => keyv), expiringStoreOptions(options, 'RedisBackend'))
     this.cacheName = cacheName
     this.#client = opened
+  }
+
+  /** Deletes every entry of this cache; rejects when Redis fails (the adapter would only emit an error). */
+  override async clear (): Promise<void> {
+    await this.flush()
+    const keyv = await this.keyv
+    await doneOrFailed(keyv.store as ErrorEmitter, keyv.clear())
   }
 
   /** Finishes pending writes; closes the connection the backend opened, or detaches from the client it was given. */

@@ -2,7 +2,7 @@
 import Keyv, { type KeyvStoreAdapter } from 'keyv'
 import { CacheBackend } from './backends/base.js'
 import { MemoryBackend } from './backends/memory.js'
-import { assertExpireAfter, describe, NEVER_EXPIRE, UrlExpiryPatterns, type ExpireAfter } from './expiry.js'
+import { assertExpireAfter, describe, durationMs, NEVER_EXPIRE, UrlExpiryPatterns, type ExpireAfter } from './expiry.js'
 import type { HeaderRecord } from './headers.js'
 import { KeyBuilder, type KeyFn } from './key.js'
 
@@ -43,6 +43,16 @@ export interface CacheOptions {
   keyFn?: KeyFn
   /** Responses with a larger body pass through without being stored. Default 64 MiB (or less, when the backend's store holds less). */
   maxBodySize?: number
+  /**
+   * Serve a stale entry when the origin cannot be reached or answers 5xx: `true` for any staleness, or how stale it
+   * may be (seconds or a duration). The response's and the request's `stale-if-error=N` also allow it. Default `false`.
+   */
+  staleIfError?: boolean | number | string
+  /**
+   * Answer with a stale entry at once and refresh it in the background: `true` for any staleness, or how stale it
+   * may be. The response's `stale-while-revalidate=N` also allows it. Default `false`.
+   */
+  staleWhileRevalidate?: boolean | number | string
 }
 
 /** Per-request options, given as `cache` in undici's dispatch options (`request(url, { cache: {…} })`). */
@@ -68,9 +78,15 @@ export interface Settings {
   cacheControl: boolean
   filter: CacheOptions['filter']
   maxBodySize: number
+  /** How stale (seconds) an entry may be served on an origin error; 0 = never unless the headers allow it. */
+  staleIfError: number
+  /** How stale (seconds) an entry may be served while it is refreshed in the background. */
+  staleWhileRevalidate: number
+  /** Keys with a background refresh in flight (at most one each). */
+  refreshing: Set<string>
 }
 
-const OPTION_NAMES = new Set(['cache', 'expireAfter', 'urlsExpireAfter', 'allowedCodes', 'allowedMethods', 'includeHeaders', 'ignoredParams', 'cacheControl', 'filter', 'keyFn', 'maxBodySize'])
+const OPTION_NAMES = new Set(['cache', 'expireAfter', 'urlsExpireAfter', 'allowedCodes', 'allowedMethods', 'includeHeaders', 'ignoredParams', 'cacheControl', 'filter', 'keyFn', 'maxBodySize', 'staleIfError', 'staleWhileRevalidate'])
 const REQUEST_OPTION_NAMES = new Set(['expireAfter', 'refresh', 'forceRefresh', 'onlyIfCached'])
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -123,6 +139,18 @@ export function toBackend (value: unknown): CacheBackend {
   return fail('cache', 'a CacheBackend (MemoryBackend, SQLiteBackend, …), a Keyv instance or a Keyv store adapter (get/set/delete/clear)', value)
 }
 
+/** A stale window option in seconds: `true` = any staleness, `false` / absent = none, else a length of time. */
+function staleWindow (value: unknown, option: string): number {
+  if (value === undefined || value === false) return 0
+  if (value === true) return Infinity
+  if ((typeof value === 'number' && value >= 0 && Number.isFinite(value)) || typeof value === 'string') {
+    try {
+      return durationMs(value, option) / 1000
+    } catch { /* reported below, with the accepted forms */ }
+  }
+  return fail(option, "true, false, a number of seconds or a duration such as '5m'", value)
+}
+
 /** Validates the interceptor's options; throws a TypeError naming the option and the value. */
 export function resolveOptions (options: unknown): Settings {
   if (options === undefined) options = {}
@@ -160,7 +188,10 @@ export function resolveOptions (options: unknown): Settings {
     cacheControl: booleanOption(o.cacheControl, 'cacheControl', true),
     filter: functionOption<CacheOptions['filter']>(o.filter, 'filter'),
     // A body the store cannot hold is not recorded either (DynamoDB's items, for one, are limited to 400 KB).
-    maxBodySize: Math.min(maxBodySize, backend.maxEntrySize)
+    maxBodySize: Math.min(maxBodySize, backend.maxEntrySize),
+    staleIfError: staleWindow(o.staleIfError, 'staleIfError'),
+    staleWhileRevalidate: staleWindow(o.staleWhileRevalidate, 'staleWhileRevalidate'),
+    refreshing: new Set()
   }
 }
 

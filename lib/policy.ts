@@ -17,6 +17,12 @@ export interface RequestDirectives {
   onlyIfCached: boolean
   /** Accept only entries at most this many seconds old; a positive value is also the stored entry's lifetime. */
   maxAge: number | undefined
+  /** Accept an entry stale by up to this many seconds (`max-stale` without a value: any). */
+  maxStale: number | undefined
+  /** Accept only an entry still fresh for at least this many seconds. */
+  minFresh: number | undefined
+  /** Accept a stale entry, up to this many seconds stale, when the origin fails. */
+  staleIfError: number | undefined
 }
 
 export function requestDirectives (headers: HeaderRecord): RequestDirectives {
@@ -26,7 +32,10 @@ export function requestDirectives (headers: HeaderRecord): RequestDirectives {
     noStore: cc?.has('no-store') ?? false,
     noCache: (cc?.has('no-cache') ?? false) || pragmaNoCache,
     onlyIfCached: cc?.has('only-if-cached') ?? false,
-    maxAge: cc === undefined ? undefined : deltaSeconds(cc, 'max-age', undefined)
+    maxAge: cc === undefined ? undefined : deltaSeconds(cc, 'max-age', undefined),
+    maxStale: cc === undefined ? undefined : deltaSeconds(cc, 'max-stale', Infinity),
+    minFresh: cc === undefined ? undefined : deltaSeconds(cc, 'min-fresh', undefined),
+    staleIfError: cc === undefined ? undefined : deltaSeconds(cc, 'stale-if-error', undefined)
   }
 }
 
@@ -61,7 +70,8 @@ function hasValidator (headers: ResponseHeaders): boolean {
  * `Age` it arrived with, else `Expires` minus `Date`. `null` = no expiry stated; `no-cache` = stale on arrival.
  */
 function responseExpiry (cc: Directives, headers: ResponseHeaders, now: number, age: number): number | undefined {
-  if (cc.has('no-cache')) return now
+  // (A qualified no-cache="field" only keeps that field out of what is stored.)
+  if (cc.get('no-cache') === true) return now
   const maxAge = deltaSeconds(cc, 'max-age', 0)
   if (maxAge !== undefined) return now + (maxAge - age) * 1000
   if (headers.expires !== undefined) {
@@ -92,7 +102,7 @@ export function decideStorage (input: StoreInput): StoreDecision {
   let expiresAt: number | null
   const cc = input.cacheControl ? parseCacheControl(headers['cache-control']) : undefined
   if (cc?.has('no-store')) return { store: false, reason: 'no-store' }
-  if (cc !== undefined && deltaSeconds(cc, 'max-age', 0) === 0 && !cc.has('no-cache')) return { store: false, reason: 'max-age=0' }
+  if (cc !== undefined && deltaSeconds(cc, 'max-age', 0) === 0 && !cc.has('no-cache') && !hasValidator(headers)) return { store: false, reason: 'max-age=0' }
   if (request.maxAge !== undefined && request.maxAge > 0) expiresAt = now + request.maxAge * 1000
   else expiresAt = (cc && responseExpiry(cc, headers, now, age)) ?? settingsExpiry
 
@@ -110,9 +120,47 @@ export function ageSeconds (createdAt: number, now: number): number {
   return Math.max(0, Math.floor((now - createdAt) / 1000))
 }
 
-/** Whether an entry may answer a request without going to the origin. */
-export function isFresh (entry: { expiresAt: number | null, createdAt: number }, request: RequestDirectives, now: number): boolean {
-  if (entry.expiresAt !== null && entry.expiresAt <= now) return false
+/** A stored entry as freshness sees it: its times, and its response's Cache-Control. */
+export interface EntryTimes {
+  expiresAt: number | null
+  createdAt: number
+  directives: Directives
+}
+
+/**
+ * Whether an entry may answer a request without going to the origin. `revalidate`: the caller asked for it
+ * (the `refresh` option). An `immutable` response is not revalidated while fresh, whatever the request says.
+ */
+export function isFresh (entry: EntryTimes, request: RequestDirectives, now: number, revalidate = false): boolean {
+  if (revalidate || (entry.expiresAt !== null && entry.expiresAt <= now)) return false
+  if (request.minFresh !== undefined && entry.expiresAt !== null && entry.expiresAt - now < request.minFresh * 1000) return false
+  if (entry.directives.has('immutable')) return true
+  if (request.noCache) return false
   // A request max-age=0 (what fetch's `cache: 'no-cache'` sends) always goes to the origin.
   return request.maxAge === undefined || (request.maxAge > 0 && ageSeconds(entry.createdAt, now) <= request.maxAge)
+}
+
+/** How many seconds past its expiry an entry is at `now` (0 while fresh or when it never expires). */
+export function staleness (entry: { expiresAt: number | null }, now: number): number {
+  return entry.expiresAt === null ? 0 : Math.max(0, (now - entry.expiresAt) / 1000)
+}
+
+/** Whether the response allows serving it stale at all (`must-revalidate` and `no-cache` forbid it). */
+function mayServeStale (entry: EntryTimes): boolean {
+  return !entry.directives.has('must-revalidate') && entry.directives.get('no-cache') !== true
+}
+
+/** The request's `max-stale` lets it take this (stale) entry as it is. */
+export function acceptsStale (entry: EntryTimes, request: RequestDirectives, now: number): boolean {
+  return request.maxStale !== undefined && mayServeStale(entry) && staleness(entry, now) <= request.maxStale
+}
+
+/**
+ * Whether a stale entry may be served in a stale window (RFC 5861): `stale-while-revalidate` or `stale-if-error`,
+ * allowed by the request's directive, the response's, or the configured window (seconds).
+ */
+export function withinStaleWindow (entry: EntryTimes, directive: 'stale-while-revalidate' | 'stale-if-error', configured: number, requested: number | undefined, now: number): boolean {
+  if (!mayServeStale(entry)) return false
+  const window = Math.max(configured, requested ?? 0, deltaSeconds(entry.directives, directive, 0) ?? 0)
+  return window > 0 && staleness(entry, now) <= window
 }

@@ -2,6 +2,7 @@
 import type { Duplex } from 'node:stream'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from './handler.js'
 import { withHeader } from './headers.js'
+import { ReplayController, replayInstead, type Replayable } from './replay.js'
 
 /** A complete response as it came from the origin. */
 export interface RecordedResponse {
@@ -12,28 +13,42 @@ export interface RecordedResponse {
 }
 
 /** What the interceptor decides when the response headers arrive. */
-export interface ResponseDecision {
-  /** This cache's `Cache-Status` entry for the response. */
-  cacheStatus: string
-  /** Record the body for storage, up to this many bytes; undefined = do not record. */
-  recordUpTo: number | undefined
-}
+export type ResponseDecision =
+  /** Pass the response on, labelled with this cache's `Cache-Status` entry, recording the body up to `recordUpTo` bytes. */
+  | { cacheStatus: string, recordUpTo: number | undefined }
+  /** Keep the response from the caller: once it has ended, the caller gets what `instead` gives. */
+  | { instead: true }
 
 export interface RecordingCallbacks {
   /** Called once with the response head; decides the Cache-Status and whether to record. */
   decide (status: number, headers: ResponseHeaders): ResponseDecision
   /** Called after the caller has been given the whole response, when it was recorded completely. */
   complete? (response: RecordedResponse): void
+  /** For a response decided `instead`: once it has ended, the response the caller gets in its place. */
+  instead? (response: RecordedResponse): Replayable
+  /** For a request that failed before any response reached the caller: a response to give instead of the error, if any. */
+  rescue? (error: Error): Replayable | undefined
 }
 
-/** The downstream controller as the caller sees it: the same, with `rawHeaders` carrying the Cache-Status line. */
-class LabelledController implements DispatchController {
-  readonly #target: DispatchController
-  readonly #extra: Buffer[]
+/**
+ * The controller the caller sees: the origin's, with `rawHeaders` carrying the Cache-Status line; switched to a
+ * replay's controller when the caller gets a response from the cache instead of the origin's.
+ */
+class ForwardController implements DispatchController {
+  #target: DispatchController
+  #extra: Buffer[] = []
 
-  constructor (target: DispatchController, extra: Buffer[]) {
+  constructor (target: DispatchController) {
     this.#target = target
+  }
+
+  label (extra: Buffer[]): void {
     this.#extra = extra
+  }
+
+  retarget (target: DispatchController): void {
+    this.#target = target
+    this.#extra = []
   }
 
   get aborted (): boolean { return this.#target.aborted }
@@ -41,7 +56,7 @@ class LabelledController implements DispatchController {
   get reason (): Error | null { return this.#target.reason }
   get rawHeaders (): unknown {
     const raw = this.#target.rawHeaders
-    return Array.isArray(raw) ? raw.concat(this.#extra) : raw
+    return Array.isArray(raw) && this.#extra.length > 0 ? raw.concat(this.#extra) : raw
   }
 
   get rawTrailers (): unknown { return this.#target.rawTrailers }
@@ -53,8 +68,10 @@ class LabelledController implements DispatchController {
 export class RecordingHandler implements DispatchHandler {
   readonly #inner: DispatchHandler
   readonly #callbacks: RecordingCallbacks
-  #controller: DispatchController | undefined
+  #forward: ForwardController | undefined
   #head: { status: number, statusText: string, headers: ResponseHeaders } | undefined
+  /** The origin's response is kept from the caller (see `ResponseDecision`). */
+  #instead = false
   #chunks: Buffer[] | undefined
   #size = 0
   #limit = 0
@@ -64,16 +81,17 @@ export class RecordingHandler implements DispatchHandler {
     this.#callbacks = callbacks
   }
 
-  #outer (controller: DispatchController): DispatchController {
-    return this.#controller ?? controller
+  #outer (controller: DispatchController): ForwardController {
+    this.#forward ??= new ForwardController(controller)
+    return this.#forward
   }
 
   onRequestStart (controller: DispatchController, context: unknown): void {
-    this.#inner.onRequestStart?.(controller, context)
+    this.#inner.onRequestStart?.(this.#outer(controller), context)
   }
 
   onRequestUpgrade (controller: DispatchController, statusCode: number, headers: ResponseHeaders, socket: Duplex): void {
-    this.#inner.onRequestUpgrade?.(controller, statusCode, headers, socket)
+    this.#inner.onRequestUpgrade?.(this.#outer(controller), statusCode, headers, socket)
   }
 
   onResponseStarted (): void { this.#inner.onResponseStarted?.() }
@@ -81,18 +99,25 @@ export class RecordingHandler implements DispatchHandler {
   onRequestSent (): void { this.#inner.onRequestSent?.() }
 
   onResponseStart (controller: DispatchController, statusCode: number, headers: ResponseHeaders, statusMessage?: string): void {
+    const outer = this.#outer(controller)
     // 1xx interim responses are passed on untouched; the final response is the one labelled and recorded.
-    if (statusCode < 200) return this.#inner.onResponseStart?.(controller, statusCode, headers, statusMessage)
+    if (statusCode < 200) return this.#inner.onResponseStart?.(outer, statusCode, headers, statusMessage)
     const decision = this.#callbacks.decide(statusCode, headers)
     this.#head = { status: statusCode, statusText: statusMessage ?? '', headers }
+    this.#size = 0
+    if ('instead' in decision) {
+      this.#instead = true
+      this.#chunks = undefined
+      return
+    }
     this.#chunks = decision.recordUpTo === undefined ? undefined : []
     this.#limit = decision.recordUpTo ?? 0
-    this.#size = 0
-    this.#controller = new LabelledController(controller, [Buffer.from('cache-status'), Buffer.from(decision.cacheStatus, 'latin1')])
-    this.#inner.onResponseStart?.(this.#controller, statusCode, withHeader(headers, 'cache-status', decision.cacheStatus), statusMessage)
+    outer.label([Buffer.from('cache-status'), Buffer.from(decision.cacheStatus, 'latin1')])
+    this.#inner.onResponseStart?.(outer, statusCode, withHeader(headers, 'cache-status', decision.cacheStatus), statusMessage)
   }
 
   onResponseData (controller: DispatchController, chunk: Buffer): void {
+    if (this.#instead) return
     if (this.#chunks) {
       this.#size += chunk.length
       if (this.#size > this.#limit) this.#chunks = undefined
@@ -102,6 +127,7 @@ export class RecordingHandler implements DispatchHandler {
   }
 
   onResponseEnd (controller: DispatchController, trailers: ResponseHeaders): void {
+    if (this.#instead) return this.#replayInstead(this.#callbacks.instead!({ ...this.#head!, body: Buffer.alloc(0) }))
     // The chunks are views into socket buffers; concat copies them into one compact Buffer.
     const chunks = this.#chunks
     this.#chunks = undefined
@@ -113,6 +139,17 @@ export class RecordingHandler implements DispatchHandler {
 
   onResponseError (controller: DispatchController, error: Error): void {
     this.#chunks = undefined
+    const nothingSent = this.#head === undefined || this.#instead
+    const rescued = nothingSent && !controller.aborted ? this.#callbacks.rescue?.(error) : undefined
+    if (rescued !== undefined) return this.#replayInstead(rescued)
     this.#inner.onResponseError?.(this.#outer(controller), error)
+  }
+
+  /** Gives the caller `response` in place of the origin's; the caller's controller now drives the replay. */
+  #replayInstead (response: Replayable): void {
+    const controller = new ReplayController()
+    const outer = this.#outer(controller)
+    outer.retarget(controller)
+    replayInstead(this.#inner, outer, controller, response)
   }
 }

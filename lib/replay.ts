@@ -1,5 +1,5 @@
 /** Answering a handler without the network: a cached entry, or a synthetic response, replayed through the controller API. */
-import { parseVary } from './cache-control.js'
+import { parseCacheControl, parseVary, type Directives } from './cache-control.js'
 import type { CacheEntry } from './entry.js'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from './handler.js'
 import { toRawHeaders, toRecord, type HeaderPairs } from './headers.js'
@@ -21,7 +21,7 @@ class AbortError extends Error {
 }
 
 /** The controller a replayed response runs under: pause/resume hold back the body, abort ends the replay. */
-class ReplayController implements DispatchController {
+export class ReplayController implements DispatchController {
   rawHeaders: Buffer[] = []
   rawTrailers: Buffer[] = []
   #paused = false
@@ -63,11 +63,23 @@ class ReplayController implements DispatchController {
  */
 export function replay (handler: DispatchHandler, response: Replayable): void {
   const controller = new ReplayController()
+  play(handler, controller, controller, response, true)
+}
+
+/**
+ * Replays `response` to a handler whose request has already started (under `outer`, which now forwards to
+ * `controller`): the origin's answer is replaced by this one.
+ */
+export function replayInstead (handler: DispatchHandler, outer: DispatchController, controller: ReplayController, response: Replayable): void {
+  play(handler, outer, controller, response, false)
+}
+
+function play (handler: DispatchHandler, outer: DispatchController, controller: ReplayController, response: Replayable, withStart: boolean): void {
   let finished = false
   const fail = (error: Error): void => {
     if (finished) return
     finished = true
-    handler.onResponseError?.(controller, error)
+    handler.onResponseError?.(outer, error)
   }
   const step = (run: () => void, next?: () => void): void => {
     if (finished) return
@@ -83,15 +95,16 @@ export function replay (handler: DispatchHandler, response: Replayable): void {
   }
 
   const end = (): void => step(() => {
-    handler.onResponseEnd?.(controller, {})
+    handler.onResponseEnd?.(outer, {})
     finished = true
   })
-  const data = (): void => step(() => handler.onResponseData?.(controller, response.body), end)
+  const data = (): void => step(() => handler.onResponseData?.(outer, response.body), end)
   const start = (): void => step(() => {
     controller.rawHeaders = response.rawHeaders
-    handler.onResponseStart?.(controller, response.status, response.headers, response.statusText)
+    handler.onResponseStart?.(outer, response.status, response.headers, response.statusText)
   }, response.body.length > 0 ? data : end)
-  step(() => handler.onRequestStart?.(controller, {}), start)
+  if (withStart) step(() => handler.onRequestStart?.(outer, {}), start)
+  else start()
 }
 
 /** Per entry, its headers prepared once: undici's object form, the raw Buffer pairs, and the names `Vary` lists. */
@@ -99,6 +112,8 @@ export interface PreparedHeaders {
   headers: ResponseHeaders
   rawHeaders: Buffer[]
   vary: string[]
+  /** The response's Cache-Control. */
+  directives: Directives
   /** A `Cache-Status` the origin (or a cache before it) sent, which ours is appended to. */
   upstreamCacheStatus: string | undefined
 }
@@ -115,6 +130,7 @@ export function preparedHeaders (entry: CacheEntry): PreparedHeaders {
       headers,
       rawHeaders: toRawHeaders(entry.headers),
       vary: parseVary(headers.vary),
+      directives: parseCacheControl(headers['cache-control']),
       upstreamCacheStatus: Array.isArray(upstream) ? upstream.join(', ') : upstream
     }
     prepared.set(entry, ready)

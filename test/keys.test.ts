@@ -37,8 +37,8 @@ test('different parameter values, duplicates, paths, methods and bodies are diff
   const { origin, dispatcher } = await setup(t, { allowedMethods: ['GET', 'HEAD', 'POST'] })
   const variants: Array<[string, Record<string, unknown>]> = [
     ['/p?a=1', {}], ['/p?a=2', {}], ['/p?a=1&a=2', {}], ['/q?a=1', {}],
-    ['/p?a=1', { method: 'HEAD' }], ['/p?a=1', { method: 'POST', body: 'x' }], ['/p?a=1', { method: 'POST', body: 'y' }],
-    ['/p?a=1', { method: 'POST' }]
+    ['/h?a=1', { method: 'HEAD' }], ['/post?a=1', { method: 'POST', body: 'x' }], ['/post?a=1', { method: 'POST', body: 'y' }],
+    ['/post?a=1', { method: 'POST' }]
   ]
   for (const [path, init] of variants) await get(origin.url + path, dispatcher, init)
   assert.equal(origin.count(), variants.length)

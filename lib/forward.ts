@@ -1,0 +1,93 @@
+/**
+ * Forwarding a request to the origin: labelled with its Cache-Status, recorded for storage when it may be stored,
+ * made conditional when a stale entry can be revalidated, and answered from that entry on a 304 or (within a
+ * stale-if-error window) on a failure.
+ */
+import { formatCacheStatus, type CacheStatus, type ForwardReason } from './cache-status.js'
+import type { CacheEntry } from './entry.js'
+import type { CacheableRequest } from './exchange.js'
+import type { Dispatch, DispatchHandler, DispatchOptions, ResponseHeaders } from './handler.js'
+import { firstValue } from './headers.js'
+import { invalidateAfter } from './invalidation.js'
+import { debug } from './log.js'
+import type { Settings } from './options.js'
+import { ageSeconds, ttlSeconds, withinStaleWindow } from './policy.js'
+import { RecordingHandler, type RecordedResponse, type ResponseDecision } from './record.js'
+import { entryResponse, failRequest, preparedHeaders, replay, type Replayable } from './replay.js'
+import { validatorsOf } from './revalidation.js'
+import { entryOf, refreshedEntry, storageDecision, store } from './stored-entry.js'
+
+/** A request the cache does not read or write: forwarded with its Cache-Status only (and invalidating, if unsafe). */
+export function forwardUncached (settings: Settings, request: Pick<CacheableRequest, 'method' | 'url' | 'headers'>, dispatch: Dispatch, options: DispatchOptions, handler: DispatchHandler, fwd: ForwardReason, detail?: string): boolean {
+  const cacheStatus = formatCacheStatus({ hit: false, fwd, detail })
+  return dispatch(options, new RecordingHandler(handler, {
+    decide: (status, headers) => {
+      invalidateAfter(settings, request, status, headers)
+      return { cacheStatus, recordUpTo: undefined }
+    }
+  }))
+}
+
+/** A stale entry served by the cache, with what happened at the origin in its Cache-Status. */
+function staleResponse (entry: CacheEntry, status: Omit<CacheStatus, 'hit' | 'ttl'>): Replayable {
+  const now = Date.now()
+  return entryResponse(entry, ageSeconds(entry.createdAt, now), formatCacheStatus({ hit: true, ttl: ttlSeconds(entry.expiresAt, now), ...status }))
+}
+
+/**
+ * Forwards a request. With a `stale` entry, the request carries its validators (unless `unconditional`), a 304
+ * answers the caller with the entry refreshed by it, and a 5xx or a failure answers with the entry itself while
+ * a stale-if-error window allows.
+ */
+export function forward (settings: Settings, request: CacheableRequest, key: string, fwd: ForwardReason, options: DispatchOptions, stale?: CacheEntry, handler: DispatchHandler = request.handler): void {
+  const validators = stale && validatorsOf(stale)
+  const sent = validators === undefined ? options : { ...options, headers: { ...request.headers, ...validators } }
+  const staleIfError = (): boolean => stale !== undefined &&
+    withinStaleWindow({ ...stale, directives: preparedHeaders(stale).directives }, 'stale-if-error', settings.staleIfError, request.directives.staleIfError, Date.now())
+  let storeAs: { expiresAt: number | null, createdAt: number } | undefined
+
+  const decide = (status: number, headers: ResponseHeaders): ResponseDecision => {
+    invalidateAfter(settings, request, status, headers)
+    // (Only a 304 to validators this cache sent: a caller's own conditional request never reaches here.)
+    if ((status === 304 && validators !== undefined) || (status >= 500 && staleIfError())) return { instead: true }
+    // (fwd-status tells the outcome of a revalidation.)
+    const fwdStatus = validators === undefined ? undefined : status
+    const now = Date.now()
+    const decision = storageDecision(settings, request, status, headers, now)
+    if (!decision.store) return { cacheStatus: formatCacheStatus({ hit: false, fwd, fwdStatus, detail: decision.reason }), recordUpTo: undefined }
+    if (Number(firstValue(headers['content-length']) ?? 0) > settings.maxBodySize) {
+      return { cacheStatus: formatCacheStatus({ hit: false, fwd, fwdStatus, detail: 'too-large' }), recordUpTo: undefined }
+    }
+    storeAs = decision
+    return { cacheStatus: formatCacheStatus({ hit: false, fwd, fwdStatus, stored: true, ttl: ttlSeconds(decision.expiresAt, now) }), recordUpTo: settings.maxBodySize }
+  }
+
+  const instead = (response: RecordedResponse): Replayable => {
+    if (response.status !== 304) return staleResponse(stale!, { fwd, fwdStatus: response.status, detail: 'stale-if-error' })
+    const now = Date.now()
+    const { entry, decision } = refreshedEntry(settings, request, stale!, response.headers, now)
+    if (decision.store) store(settings, key, entry)
+    else settings.backend.delete(key).catch((error: unknown) => debug('deleting %s failed: %s', key, error))
+    const cacheStatus = formatCacheStatus({ hit: false, fwd, fwdStatus: 304, stored: decision.store, ttl: ttlSeconds(entry.expiresAt, now) })
+    return entryResponse(entry, ageSeconds(entry.createdAt, now), cacheStatus)
+  }
+
+  const rescue = (error: Error): Replayable | undefined => {
+    if (!staleIfError()) return undefined
+    debug('serving %s stale after an origin failure: %s', request.url.href, error)
+    return staleResponse(stale!, { fwd, detail: 'stale-if-error' })
+  }
+
+  const complete = (response: RecordedResponse): void => {
+    const entry = storeAs && entryOf(settings, request, response, storeAs)
+    if (entry) store(settings, key, entry)
+  }
+
+  try {
+    request.dispatch(sent, new RecordingHandler(handler, { decide, complete, instead, rescue }))
+  } catch (error) {
+    const rescued = rescue(error as Error)
+    if (rescued) replay(handler, rescued)
+    else failRequest(handler, error as Error)
+  }
+}

@@ -1,0 +1,113 @@
+/** The entry a response is stored as: built from a complete response or from a 304's update, and vetted by `filter`. */
+import { parseCacheControl, parseVary } from './cache-control.js'
+import type { CacheEntry } from './entry.js'
+import type { CacheableRequest } from './exchange.js'
+import type { ResponseHeaders } from './handler.js'
+import { firstValue, storableHeaders, toRecord, type HeaderPairs, type HeaderRecord } from './headers.js'
+import { debug } from './log.js'
+import type { CachedResponse, Settings } from './options.js'
+import { decideStorage, type StoreDecision } from './policy.js'
+import type { RecordedResponse } from './record.js'
+import { preparedHeaders } from './replay.js'
+import { mergeNotModified } from './revalidation.js'
+
+function asCachedResponse (entry: CacheEntry): CachedResponse {
+  return {
+    url: entry.url,
+    method: entry.method,
+    status: entry.status,
+    statusText: entry.statusText,
+    headers: toRecord(entry.headers),
+    body: entry.body,
+    createdAt: new Date(entry.createdAt),
+    expiresAt: entry.expiresAt === null ? null : new Date(entry.expiresAt)
+  }
+}
+
+/** Runs the user's filter; a filter that throws counts as a veto (and is logged), never as a failed request. */
+export async function passesFilter (settings: Settings, entry: CacheEntry): Promise<boolean> {
+  if (!settings.filter) return true
+  try {
+    return Boolean(await settings.filter(asCachedResponse(entry)))
+  } catch (error) {
+    debug('filter threw for %s: %s', entry.url, error)
+    return false
+  }
+}
+
+/** Stores an entry in the background, once the filter (if any) has passed it. */
+export function store (settings: Settings, key: string, entry: CacheEntry): void {
+  // Registered at once (the write itself runs in the background), so the next read of this key waits for it.
+  void settings.backend.set(key, settings.filter ? passesFilter(settings, entry).then((ok) => ok ? entry : undefined) : entry)
+}
+
+/** The request headers an entry is matched on: those the key includes and those the response's Vary names. */
+function matchedRequestHeaders (settings: Settings, request: CacheableRequest, vary: string[]): Record<string, string | null> {
+  const matched: Record<string, string | null> = {}
+  for (const name of [...settings.keys.includedHeaderNames(request.headers), ...vary]) {
+    matched[name] = settings.keys.matchValue(name, request.headers)
+  }
+  return matched
+}
+
+/** Whether the request carries the same values for the headers the entry's `Vary` names. */
+export function varyMatches (settings: Settings, entry: CacheEntry, headers: HeaderRecord): boolean {
+  for (const name of preparedHeaders(entry).vary) {
+    if (settings.keys.matchValue(name, headers) !== (entry.requestHeaders[name] ?? null)) return false
+  }
+  return true
+}
+
+/** The response headers as stored: hop-by-hop headers and those a qualified `no-cache="…"` names left out. */
+function headersToStore (headers: ResponseHeaders): HeaderPairs {
+  const noCache = parseCacheControl(headers['cache-control']).get('no-cache')
+  const pairs = storableHeaders(headers)
+  if (typeof noCache !== 'string') return pairs
+  const withheld = new Set(noCache.split(',').map((name) => name.trim().toLowerCase()))
+  return pairs.filter(([name]) => !withheld.has(name))
+}
+
+/** The entry for a complete response; undefined when its body disagrees with its Content-Length. */
+export function entryOf (settings: Settings, request: CacheableRequest, response: RecordedResponse, decision: { expiresAt: number | null, createdAt: number }): CacheEntry | undefined {
+  const contentLength = firstValue(response.headers['content-length'])
+  const hasBody = request.method !== 'HEAD' && response.status !== 204 && response.status !== 304
+  if (hasBody && contentLength !== undefined && Number(contentLength) !== response.body.length) {
+    debug('not storing %s: body of %d bytes, Content-Length %s', request.url.href, response.body.length, contentLength)
+    return undefined
+  }
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: headersToStore(response.headers),
+    body: response.body,
+    url: settings.keys.normalizeUrl(request.url, true),
+    method: request.method,
+    createdAt: decision.createdAt,
+    expiresAt: decision.expiresAt,
+    requestHeaders: matchedRequestHeaders(settings, request, parseVary(response.headers.vary))
+  }
+}
+
+/** Whether (and until when) a response may be stored for this request, by the interceptor's settings. */
+export function storageDecision (settings: Settings, request: CacheableRequest, status: number, headers: ResponseHeaders, now: number): StoreDecision {
+  return decideStorage({
+    status,
+    headers,
+    request: request.directives,
+    settingsExpiry: request.settingsExpiry,
+    cacheControl: settings.cacheControl,
+    allowedCodes: settings.allowedCodes,
+    now
+  })
+}
+
+/**
+ * A stored entry after a 304 (RFC 9111 §4.3.4): its headers updated by the 304's, its expiry worked out again from
+ * them (a 304's `max-age` freshens it). The decision says whether the updated entry may still be stored.
+ */
+export function refreshedEntry (settings: Settings, request: CacheableRequest, stale: CacheEntry, notModified: ResponseHeaders, now: number): { entry: CacheEntry, decision: StoreDecision } {
+  const headers = mergeNotModified(stale.headers, notModified)
+  const decision = storageDecision(settings, request, stale.status, toRecord(headers), now)
+  const times = decision.store ? { createdAt: decision.createdAt, expiresAt: decision.expiresAt } : { createdAt: now, expiresAt: now }
+  return { entry: { ...stale, headers, ...times }, decision }
+}

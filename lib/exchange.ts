@@ -4,6 +4,7 @@ import type { Dispatch, DispatchHandler, DispatchOptions } from './handler.js'
 import type { HeaderRecord } from './headers.js'
 import type { RequestCacheOptions } from './options.js'
 import type { RequestDirectives } from './policy.js'
+import type { VariantIndex } from './variants.js'
 
 /** Everything known about one request once it has been decided that the cache takes part. */
 export interface CacheableRequest {
@@ -17,4 +18,11 @@ export interface CacheableRequest {
   perRequest: RequestCacheOptions
   /** The expiry settings give this request (per request, URL pattern, session), resolved when the response arrives. */
   settingsExpiry: ExpireAfter
+}
+
+/** Where a request's response is stored: the URL's key, the variant index found there (if any), and the entry's own key. */
+export interface Slot {
+  key: string
+  index?: VariantIndex
+  entryKey: string
 }

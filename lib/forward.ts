@@ -5,7 +5,7 @@
  */
 import { formatCacheStatus, type CacheStatus, type ForwardReason } from './cache-status.js'
 import type { CacheEntry } from './entry.js'
-import type { CacheableRequest } from './exchange.js'
+import type { CacheableRequest, Slot } from './exchange.js'
 import type { Dispatch, DispatchHandler, DispatchOptions, ResponseHeaders } from './handler.js'
 import { firstValue } from './headers.js'
 import { invalidateAfter } from './invalidation.js'
@@ -39,7 +39,7 @@ function staleResponse (entry: CacheEntry, status: Omit<CacheStatus, 'hit' | 'tt
  * answers the caller with the entry refreshed by it, and a 5xx or a failure answers with the entry itself while
  * a stale-if-error window allows.
  */
-export function forward (settings: Settings, request: CacheableRequest, key: string, fwd: ForwardReason, options: DispatchOptions, stale?: CacheEntry, handler: DispatchHandler = request.handler): void {
+export function forward (settings: Settings, request: CacheableRequest, slot: Slot, fwd: ForwardReason, options: DispatchOptions, stale?: CacheEntry, handler: DispatchHandler = request.handler): void {
   const validators = stale && validatorsOf(stale)
   const sent = validators === undefined ? options : { ...options, headers: { ...request.headers, ...validators } }
   const staleIfError = (): boolean => stale !== undefined &&
@@ -66,8 +66,8 @@ export function forward (settings: Settings, request: CacheableRequest, key: str
     if (response.status !== 304) return staleResponse(stale!, { fwd, fwdStatus: response.status, detail: 'stale-if-error' })
     const now = Date.now()
     const { entry, decision } = refreshedEntry(settings, request, stale!, response.headers, now)
-    if (decision.store) store(settings, key, entry)
-    else settings.backend.delete(key).catch((error: unknown) => debug('deleting %s failed: %s', key, error))
+    if (decision.store) store(settings, slot, entry, request.headers)
+    else settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
     const cacheStatus = formatCacheStatus({ hit: false, fwd, fwdStatus: 304, stored: decision.store, ttl: ttlSeconds(entry.expiresAt, now) })
     return entryResponse(entry, ageSeconds(entry.createdAt, now), cacheStatus)
   }
@@ -80,7 +80,7 @@ export function forward (settings: Settings, request: CacheableRequest, key: str
 
   const complete = (response: RecordedResponse): void => {
     const entry = storeAs && entryOf(settings, request, response, storeAs)
-    if (entry) store(settings, key, entry)
+    if (entry) store(settings, slot, entry, request.headers)
   }
 
   try {

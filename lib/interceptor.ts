@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici'
 import type { CacheBackend } from './backends/base.js'
 import { formatCacheStatus, type CacheStatus, type ForwardReason } from './cache-status.js'
 import type { CacheEntry } from './entry.js'
-import type { CacheableRequest } from './exchange.js'
+import type { CacheableRequest, Slot } from './exchange.js'
 import { DO_NOT_CACHE } from './expiry.js'
 import { forward, forwardUncached } from './forward.js'
 import type { Dispatch, DispatchHandler, DispatchOptions } from './handler.js'
@@ -17,31 +17,40 @@ import { acceptsStale, ageSeconds, isConditional, isFresh, requestDirectives, tt
 import { entryResponse, failRequest, preparedHeaders, replay, syntheticResponse } from './replay.js'
 import { readRequestBody, requestUrl } from './request.js'
 import { passesFilter, varyMatches } from './stored-entry.js'
+import { isVariantIndex, readIndex, variantKey } from './variants.js'
 
 /** An undici compose interceptor that also exposes the backend it stores responses in. */
 export type CacheInterceptor = Dispatcher.DispatcherComposeInterceptor & { readonly cache: CacheBackend }
 
-/** What the stored entry, if any, means for a request: a fresh entry to answer with, a stale one, or none. */
-type Lookup = { fresh: CacheEntry } | { stale: CacheEntry, fwd: ForwardReason } | { fwd: ForwardReason }
+/** What the stored entry, if any, means for a request: a fresh entry to answer with, a stale one, or none; and where it is. */
+type Lookup = ({ fresh: CacheEntry } | { stale: CacheEntry, fwd: ForwardReason } | { fwd: ForwardReason }) & { slot: Slot }
 
 function timesOf (entry: CacheEntry): EntryTimes {
   return { expiresAt: entry.expiresAt, createdAt: entry.createdAt, directives: preparedHeaders(entry).directives }
 }
 
 async function lookUp (settings: Settings, request: CacheableRequest, key: string, revalidate: boolean): Promise<Lookup> {
-  const entry = await settings.backend.get(key)
-  if (entry === undefined) return { fwd: revalidate ? 'request' : 'uri-miss' }
+  let entry = await settings.backend.get(key)
+  let slot: Slot = { key, entryKey: key }
+  if (entry === undefined) return { fwd: revalidate ? 'request' : 'uri-miss', slot }
+  if (isVariantIndex(entry)) {
+    // The URL has variants: read the one this request's headers select.
+    const index = readIndex(entry)
+    slot = { key, index, entryKey: variantKey(key, index, settings.keys, request.headers) }
+    entry = await settings.backend.get(slot.entryKey)
+    if (entry === undefined) return { fwd: 'vary-miss', slot }
+  }
   // (The filter is awaited only when there is one: no extra turn of the event loop on a plain hit.)
   if (!settings.allowedCodes.has(entry.status) || (settings.filter !== undefined && !(await passesFilter(settings, entry)))) {
     // The entry was stored under settings that now reject it: drop it, and go to the origin.
-    settings.backend.delete(key).catch((error: unknown) => debug('deleting %s failed: %s', key, error))
-    return { fwd: 'miss' }
+    settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
+    return { fwd: 'miss', slot }
   }
-  if (!varyMatches(settings, entry, request.headers)) return { fwd: 'vary-miss' }
+  if (!varyMatches(settings, entry, request.headers)) return { fwd: 'vary-miss', slot }
   const now = Date.now()
-  if (isFresh(timesOf(entry), request.directives, now, revalidate)) return { fresh: entry }
+  if (isFresh(timesOf(entry), request.directives, now, revalidate)) return { fresh: entry, slot }
   // Past its expiry: stale; still fresh, but the request asks for the origin (no-cache, max-age, refresh): request.
-  return { stale: entry, fwd: entry.expiresAt !== null && entry.expiresAt <= now ? 'stale' : 'request' }
+  return { stale: entry, fwd: entry.expiresAt !== null && entry.expiresAt <= now ? 'stale' : 'request', slot }
 }
 
 /** A stored entry as the answer to a request (without its body for a HEAD). */
@@ -52,11 +61,11 @@ function answerWith (request: CacheableRequest, entry: CacheEntry, status: Omit<
 }
 
 /** Refreshes a stale entry in the background, at most once at a time per key; nobody waits for it. */
-function refreshInBackground (settings: Settings, request: CacheableRequest, key: string, stale: CacheEntry): void {
-  if (settings.refreshing.has(key)) return
-  settings.refreshing.add(key)
-  const done = (): void => { settings.refreshing.delete(key) }
-  forward(settings, request, key, 'stale', request.options, stale, { onResponseEnd: done, onResponseError: done })
+function refreshInBackground (settings: Settings, request: CacheableRequest, slot: Slot, stale: CacheEntry): void {
+  if (settings.refreshing.has(slot.entryKey)) return
+  settings.refreshing.add(slot.entryKey)
+  const done = (): void => { settings.refreshing.delete(slot.entryKey) }
+  forward(settings, request, slot, 'stale', request.options, stale, { onResponseEnd: done, onResponseError: done })
 }
 
 /** Looks the request up and answers it: from the cache when it may, an only-if-cached miss with a 504, else the origin. */
@@ -86,7 +95,7 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
     if ('fresh' in fromGet) return answerWith(request, fromGet.fresh)
   }
   // only-if-cached outranks a forced refresh: it may never go to the origin.
-  const found: Lookup = perRequest.forceRefresh === true && !onlyIfCached ? { fwd: 'request' } : await lookUp(settings, request, key, revalidate)
+  const found: Lookup = perRequest.forceRefresh === true && !onlyIfCached ? { fwd: 'request', slot: { key, entryKey: key } } : await lookUp(settings, request, key, revalidate)
   if ('fresh' in found) return answerWith(request, found.fresh)
   const now = Date.now()
   if ('stale' in found && !revalidate) {
@@ -94,11 +103,11 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
     if (acceptsStale(times, directives, now)) return answerWith(request, found.stale)
     if (!onlyIfCached && withinStaleWindow(times, 'stale-while-revalidate', settings.staleWhileRevalidate, undefined, now)) {
       answerWith(request, found.stale, { fwd: 'stale', detail: 'stale-while-revalidate' })
-      return refreshInBackground(settings, request, key, found.stale)
+      return refreshInBackground(settings, request, found.slot, found.stale)
     }
   }
   if (onlyIfCached) return replay(request.handler, syntheticResponse(504, 'Gateway Timeout', formatCacheStatus({ hit: false, detail: 'only-if-cached' })))
-  forward(settings, request, key, found.fwd, options, 'stale' in found ? found.stale : undefined)
+  forward(settings, request, found.slot, found.fwd, options, 'stale' in found ? found.stale : undefined)
 }
 
 /** Decides, without I/O, whether the cache takes part in a request; returns false when it is forwarded as is. */

@@ -22,6 +22,8 @@ export type KeyFn = (request: CacheRequest) => string
 export const REDACTED = 'REDACTED'
 
 /** Request headers whose values are never stored in clear: only a digest, enough to compare. */
+/** Content-negotiation request headers: lists of case-insensitive items. */
+const NEGOTIATION_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'accept-charset'])
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token', 'x-api-token', 'x-access-token'])
 
 /**
@@ -94,6 +96,15 @@ export class KeyBuilder {
     if (value === null) return null
     if (this.#ignoredHeaders.has(name)) return REDACTED
     return SECRET_HEADERS.has(name) ? `sha256:${sha256(value)}` : value
+  }
+
+  /**
+   * A request header value as `Vary` compares it: {@link matchValue}, and for the content-negotiation headers, whose
+   * items are case-insensitive and whose order means nothing (q-values do), lower-cased and sorted.
+   */
+  varyValue (name: string, headers: HeaderRecord): string | null {
+    const value = this.matchValue(name, headers)
+    return value === null || !NEGOTIATION_HEADERS.has(name) ? value : value.toLowerCase().split(',').sort().join(',')
   }
 
   /** The request headers the key is computed over: the included ones, and any credentials the request carries. */

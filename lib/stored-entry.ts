@@ -1,7 +1,7 @@
 /** The entry a response is stored as: built from a complete response or from a 304's update, and vetted by `filter`. */
 import { parseCacheControl, parseVary } from './cache-control.js'
 import type { CacheEntry } from './entry.js'
-import type { CacheableRequest } from './exchange.js'
+import type { CacheableRequest, Slot } from './exchange.js'
 import type { ResponseHeaders } from './handler.js'
 import { firstValue, storableHeaders, toRecord, type HeaderPairs, type HeaderRecord } from './headers.js'
 import { debug } from './log.js'
@@ -10,6 +10,7 @@ import { decideStorage, type StoreDecision } from './policy.js'
 import type { RecordedResponse } from './record.js'
 import { preparedHeaders } from './replay.js'
 import { mergeNotModified } from './revalidation.js'
+import { indexEntry, indexFor, variantKey } from './variants.js'
 
 function asCachedResponse (entry: CacheEntry): CachedResponse {
   return {
@@ -35,25 +36,37 @@ export async function passesFilter (settings: Settings, entry: CacheEntry): Prom
   }
 }
 
-/** Stores an entry in the background, once the filter (if any) has passed it. */
-export function store (settings: Settings, key: string, entry: CacheEntry): void {
-  // Registered at once (the write itself runs in the background), so the next read of this key waits for it.
-  void settings.backend.set(key, settings.filter ? passesFilter(settings, entry).then((ok) => ok ? entry : undefined) : entry)
+/**
+ * Stores an entry in the background, once the filter (if any) has passed it: under the slot's key, or, for a response
+ * with `Vary`, as a variant, with the URL's key holding the index of its variants.
+ */
+export function store (settings: Settings, slot: Pick<Slot, 'key' | 'index'>, entry: CacheEntry, requestHeaders: HeaderRecord): void {
+  const vetted = settings.filter ? passesFilter(settings, entry) : undefined
+  // Registered at once (the writes themselves run in the background), so the next read of a key waits for its write.
+  const write = (key: string, value: CacheEntry): void => {
+    void settings.backend.set(key, vetted === undefined ? value : vetted.then((ok) => ok ? value : undefined))
+  }
+  const vary = preparedHeaders(entry).vary
+  if (vary.length === 0) return write(slot.key, entry)
+  const index = indexFor(vary, slot.index)
+  write(variantKey(slot.key, index, settings.keys, requestHeaders), entry)
+  write(slot.key, indexEntry(entry, index))
 }
 
 /** The request headers an entry is matched on: those the key includes and those the response's Vary names. */
 function matchedRequestHeaders (settings: Settings, request: CacheableRequest, vary: string[]): Record<string, string | null> {
   const matched: Record<string, string | null> = {}
-  for (const name of [...settings.keys.includedHeaderNames(request.headers), ...vary]) {
+  for (const name of settings.keys.includedHeaderNames(request.headers)) {
     matched[name] = settings.keys.matchValue(name, request.headers)
   }
+  for (const name of vary) matched[name] = settings.keys.varyValue(name, request.headers)
   return matched
 }
 
 /** Whether the request carries the same values for the headers the entry's `Vary` names. */
 export function varyMatches (settings: Settings, entry: CacheEntry, headers: HeaderRecord): boolean {
   for (const name of preparedHeaders(entry).vary) {
-    if (settings.keys.matchValue(name, headers) !== (entry.requestHeaders[name] ?? null)) return false
+    if (settings.keys.varyValue(name, headers) !== (entry.requestHeaders[name] ?? null)) return false
   }
   return true
 }

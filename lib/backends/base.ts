@@ -5,6 +5,7 @@ import { toHeaderRecord } from '../headers.js'
 import { durationMs } from '../expiry.js'
 import { KeyBuilder, type CacheRequest } from '../key.js'
 import { debug } from '../log.js'
+import { isVariantIndex } from '../variants.js'
 
 /** How entries are turned into the values a Keyv store holds, and back. */
 export interface EntryCodec {
@@ -266,7 +267,8 @@ export class CacheBackend {
     await this.flush()
     for await (const [, value] of this.rawEntries()) {
       const entry = this.#codec.decode(value)
-      if (entry) yield entry.url
+      // (The index of a URL's variants is not a response: the variants themselves are listed.)
+      if (entry && !isVariantIndex(entry)) yield entry.url
     }
   }
 

@@ -4,6 +4,7 @@
  * stale-if-error window) on a failure.
  */
 import { formatCacheStatus, type CacheStatus, type ForwardReason } from './cache-status.js'
+import type { Settle } from './coalesce.js'
 import type { CacheEntry } from './entry.js'
 import type { CacheableRequest, Slot } from './exchange.js'
 import type { Dispatch, DispatchHandler, DispatchOptions, ResponseHeaders } from './handler.js'
@@ -39,7 +40,7 @@ function staleResponse (entry: CacheEntry, status: Omit<CacheStatus, 'hit' | 'tt
  * answers the caller with the entry refreshed by it, and a 5xx or a failure answers with the entry itself while
  * a stale-if-error window allows.
  */
-export function forward (settings: Settings, request: CacheableRequest, slot: Slot, fwd: ForwardReason, options: DispatchOptions, stale?: CacheEntry, handler: DispatchHandler = request.handler): void {
+export function forward (settings: Settings, request: CacheableRequest, slot: Slot, fwd: ForwardReason, options: DispatchOptions, stale?: CacheEntry, handler: DispatchHandler = request.handler, settle: Settle = () => {}): void {
   const validators = stale && validatorsOf(stale)
   const sent = validators === undefined ? options : { ...options, headers: { ...request.headers, ...validators } }
   const staleIfError = (): boolean => stale !== undefined &&
@@ -54,9 +55,11 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
     const fwdStatus = validators === undefined ? undefined : status
     const now = Date.now()
     const decision = storageDecision(settings, request, status, headers, now)
-    if (!decision.store) return { cacheStatus: formatCacheStatus({ hit: false, fwd, fwdStatus, detail: decision.reason }), recordUpTo: undefined }
-    if (Number(firstValue(headers['content-length']) ?? 0) > settings.maxBodySize) {
-      return { cacheStatus: formatCacheStatus({ hit: false, fwd, fwdStatus, detail: 'too-large' }), recordUpTo: undefined }
+    const tooLarge = decision.store && Number(firstValue(headers['content-length']) ?? 0) > settings.maxBodySize
+    if (!decision.store || tooLarge) {
+      // Nothing will be stored: whoever waits for this response goes to the origin itself.
+      settle(undefined)
+      return { cacheStatus: formatCacheStatus({ hit: false, fwd, fwdStatus, detail: decision.store ? 'too-large' : decision.reason }), recordUpTo: undefined }
     }
     storeAs = decision
     return { cacheStatus: formatCacheStatus({ hit: false, fwd, fwdStatus, stored: true, ttl: ttlSeconds(decision.expiresAt, now) }), recordUpTo: settings.maxBodySize }
@@ -66,7 +69,7 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
     if (response.status !== 304) return staleResponse(stale!, { fwd, fwdStatus: response.status, detail: 'stale-if-error' })
     const now = Date.now()
     const { entry, decision } = refreshedEntry(settings, request, stale!, response.headers, now)
-    if (decision.store) store(settings, slot, entry, request.headers)
+    if (decision.store) settle(store(settings, slot, entry, request.headers))
     else settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
     const cacheStatus = formatCacheStatus({ hit: false, fwd, fwdStatus: 304, stored: decision.store, ttl: ttlSeconds(entry.expiresAt, now) })
     return entryResponse(entry, ageSeconds(entry.createdAt, now), cacheStatus)
@@ -80,12 +83,14 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
 
   const complete = (response: RecordedResponse): void => {
     const entry = storeAs && entryOf(settings, request, response, storeAs)
-    if (entry) store(settings, slot, entry, request.headers)
+    if (entry) settle(store(settings, slot, entry, request.headers))
   }
 
   try {
-    request.dispatch(sent, new RecordingHandler(handler, { decide, complete, instead, rescue }))
+    // (`finished` comes last: once the response has been stored, settling again changes nothing.)
+    request.dispatch(sent, new RecordingHandler(handler, { decide, complete, instead, rescue, finished: () => settle(undefined) }))
   } catch (error) {
+    settle(undefined)
     const rescued = rescue(error as Error)
     if (rescued) replay(handler, rescued)
     else failRequest(handler, error as Error)

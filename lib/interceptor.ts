@@ -54,9 +54,9 @@ async function lookUp (settings: Settings, request: CacheableRequest, key: strin
 }
 
 /** A stored entry as the answer to a request (without its body for a HEAD). */
-function answerWith (request: CacheableRequest, entry: CacheEntry, status: Omit<CacheStatus, 'hit' | 'ttl'> = {}): void {
+function answerWith (request: CacheableRequest, entry: CacheEntry, status: Omit<CacheStatus, 'ttl'> = { hit: true }): void {
   const now = Date.now()
-  const response = entryResponse(entry, ageSeconds(entry.createdAt, now), formatCacheStatus({ hit: true, ttl: ttlSeconds(entry.expiresAt, now), ...status }))
+  const response = entryResponse(entry, ageSeconds(entry.createdAt, now), formatCacheStatus({ ...status, ttl: ttlSeconds(entry.expiresAt, now) }))
   replay(request.handler, request.method === 'HEAD' && entry.method !== 'HEAD' ? { ...response, body: Buffer.alloc(0) } : response)
 }
 
@@ -102,12 +102,21 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
     const times = timesOf(found.stale)
     if (acceptsStale(times, directives, now)) return answerWith(request, found.stale)
     if (!onlyIfCached && withinStaleWindow(times, 'stale-while-revalidate', settings.staleWhileRevalidate, undefined, now)) {
-      answerWith(request, found.stale, { fwd: 'stale', detail: 'stale-while-revalidate' })
+      answerWith(request, found.stale, { hit: true, fwd: 'stale', detail: 'stale-while-revalidate' })
       return refreshInBackground(settings, request, found.slot, found.stale)
     }
   }
   if (onlyIfCached) return replay(request.handler, syntheticResponse(504, 'Gateway Timeout', formatCacheStatus({ hit: false, detail: 'only-if-cached' })))
-  forward(settings, request, found.slot, found.fwd, options, 'stale' in found ? found.stale : undefined)
+  const stale = 'stale' in found ? found.stale : undefined
+  const { inFlight } = settings
+  if (inFlight === undefined || revalidate || perRequest.forceRefresh === true) return forward(settings, request, found.slot, found.fwd, options, stale)
+  // An identical request already at the origin: wait for what it stores, rather than asking the origin again.
+  const leader = inFlight.waitFor(found.slot.entryKey)
+  if (leader === undefined) return forward(settings, request, found.slot, found.fwd, options, stale, request.handler, inFlight.lead(found.slot.entryKey))
+  const shared = await leader
+  if (shared !== undefined && varyMatches(settings, shared, request.headers)) return answerWith(request, shared, { hit: false, fwd: found.fwd, collapsed: true })
+  // It stored nothing (an error, a response that may not be stored) or another variant: this request goes itself.
+  forward(settings, request, found.slot, found.fwd, options, stale)
 }
 
 /** Decides, without I/O, whether the cache takes part in a request; returns false when it is forwarded as is. */

@@ -1,6 +1,7 @@
 /** The interceptor's options: their types, defaults, and validation with errors that name the option and the value. */
 import Keyv, { type KeyvStoreAdapter } from 'keyv'
 import { CacheBackend } from './backends/base.js'
+import { InFlight } from './coalesce.js'
 import { MemoryBackend } from './backends/memory.js'
 import { assertExpireAfter, describe, durationMs, NEVER_EXPIRE, UrlExpiryPatterns, type ExpireAfter } from './expiry.js'
 import type { HeaderRecord } from './headers.js'
@@ -53,6 +54,11 @@ export interface CacheOptions {
    * may be. The response's `stale-while-revalidate=N` also allows it. Default `false`.
    */
   staleWhileRevalidate?: boolean | number | string
+  /**
+   * Identical concurrent requests make one request to the origin: the others wait for the response it stores
+   * (`Cache-Status: …; collapsed`). Default `true`.
+   */
+  coalesce?: boolean
 }
 
 /** Per-request options, given as `cache` in undici's dispatch options (`request(url, { cache: {…} })`). */
@@ -84,9 +90,11 @@ export interface Settings {
   staleWhileRevalidate: number
   /** Keys with a background refresh in flight (at most one each). */
   refreshing: Set<string>
+  /** The requests at the origin that identical ones wait for; undefined with `coalesce: false`. */
+  inFlight: InFlight | undefined
 }
 
-const OPTION_NAMES = new Set(['cache', 'expireAfter', 'urlsExpireAfter', 'allowedCodes', 'allowedMethods', 'includeHeaders', 'ignoredParams', 'cacheControl', 'filter', 'keyFn', 'maxBodySize', 'staleIfError', 'staleWhileRevalidate'])
+const OPTION_NAMES = new Set(['cache', 'expireAfter', 'urlsExpireAfter', 'allowedCodes', 'allowedMethods', 'includeHeaders', 'ignoredParams', 'cacheControl', 'filter', 'keyFn', 'maxBodySize', 'staleIfError', 'staleWhileRevalidate', 'coalesce'])
 const REQUEST_OPTION_NAMES = new Set(['expireAfter', 'refresh', 'forceRefresh', 'onlyIfCached'])
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -191,7 +199,8 @@ export function resolveOptions (options: unknown): Settings {
     maxBodySize: Math.min(maxBodySize, backend.maxEntrySize),
     staleIfError: staleWindow(o.staleIfError, 'staleIfError'),
     staleWhileRevalidate: staleWindow(o.staleWhileRevalidate, 'staleWhileRevalidate'),
-    refreshing: new Set()
+    refreshing: new Set(),
+    inFlight: booleanOption(o.coalesce, 'coalesce', true) ? new InFlight() : undefined
   }
 }
 

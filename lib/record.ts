@@ -2,7 +2,7 @@
 import type { Duplex } from 'node:stream'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from './handler.js'
 import { withHeader } from './headers.js'
-import { ReplayController, replayInstead, type Replayable } from './replay.js'
+import { replay, ReplayController, replayInstead, type Replayable } from './replay.js'
 
 /** A complete response as it came from the origin. */
 export interface RecordedResponse {
@@ -28,6 +28,8 @@ export interface RecordingCallbacks {
   instead? (response: RecordedResponse): Replayable
   /** For a request that failed before any response reached the caller: a response to give instead of the error, if any. */
   rescue? (error: Error): Replayable | undefined
+  /** Called last, once, when the exchange is over (completely, or not). */
+  finished? (): void
 }
 
 /**
@@ -127,29 +129,39 @@ export class RecordingHandler implements DispatchHandler {
   }
 
   onResponseEnd (controller: DispatchController, trailers: ResponseHeaders): void {
-    if (this.#instead) return this.#replayInstead(this.#callbacks.instead!({ ...this.#head!, body: Buffer.alloc(0) }))
-    // The chunks are views into socket buffers; concat copies them into one compact Buffer.
-    const chunks = this.#chunks
-    this.#chunks = undefined
-    this.#inner.onResponseEnd?.(this.#outer(controller), trailers)
-    if (chunks && this.#head && !controller.aborted) {
-      this.#callbacks.complete?.({ ...this.#head, body: Buffer.concat(chunks, this.#size) })
+    try {
+      if (this.#instead) return this.#replayInstead(this.#callbacks.instead!({ ...this.#head!, body: Buffer.alloc(0) }))
+      // The chunks are views into socket buffers; concat copies them into one compact Buffer.
+      const chunks = this.#chunks
+      this.#chunks = undefined
+      this.#inner.onResponseEnd?.(this.#outer(controller), trailers)
+      if (chunks && this.#head && !controller.aborted) {
+        this.#callbacks.complete?.({ ...this.#head, body: Buffer.concat(chunks, this.#size) })
+      }
+    } finally {
+      this.#callbacks.finished?.()
     }
   }
 
-  onResponseError (controller: DispatchController, error: Error): void {
-    this.#chunks = undefined
-    const nothingSent = this.#head === undefined || this.#instead
-    const rescued = nothingSent && !controller.aborted ? this.#callbacks.rescue?.(error) : undefined
-    if (rescued !== undefined) return this.#replayInstead(rescued)
-    this.#inner.onResponseError?.(this.#outer(controller), error)
+  /** (undici calls this without a controller when the connection fails before the request started.) */
+  onResponseError (controller: DispatchController | undefined, error: Error): void {
+    try {
+      this.#chunks = undefined
+      const nothingSent = this.#head === undefined || this.#instead
+      const rescued = nothingSent && controller?.aborted !== true ? this.#callbacks.rescue?.(error) : undefined
+      if (rescued !== undefined) return this.#replayInstead(rescued)
+      this.#inner.onResponseError?.((this.#forward ?? controller)!, error)
+    } finally {
+      this.#callbacks.finished?.()
+    }
   }
 
   /** Gives the caller `response` in place of the origin's; the caller's controller now drives the replay. */
   #replayInstead (response: Replayable): void {
+    // A request that never started (its connection failed) gets the whole replay, start included.
+    if (this.#forward === undefined) return replay(this.#inner, response)
     const controller = new ReplayController()
-    const outer = this.#outer(controller)
-    outer.retarget(controller)
-    replayInstead(this.#inner, outer, controller, response)
+    this.#forward.retarget(controller)
+    replayInstead(this.#inner, this.#forward, controller, response)
   }
 }

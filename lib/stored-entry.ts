@@ -38,19 +38,24 @@ export async function passesFilter (settings: Settings, entry: CacheEntry): Prom
 
 /**
  * Stores an entry in the background, once the filter (if any) has passed it: under the slot's key, or, for a response
- * with `Vary`, as a variant, with the URL's key holding the index of its variants.
+ * with `Vary`, as a variant, with the URL's key holding the index of its variants. Returns the entry, or a promise of
+ * it (undefined when the filter rejects it).
  */
-export function store (settings: Settings, slot: Pick<Slot, 'key' | 'index'>, entry: CacheEntry, requestHeaders: HeaderRecord): void {
+export function store (settings: Settings, slot: Pick<Slot, 'key' | 'index'>, entry: CacheEntry, requestHeaders: HeaderRecord): CacheEntry | Promise<CacheEntry | undefined> {
   const vetted = settings.filter ? passesFilter(settings, entry) : undefined
   // Registered at once (the writes themselves run in the background), so the next read of a key waits for its write.
-  const write = (key: string, value: CacheEntry): void => {
-    void settings.backend.set(key, vetted === undefined ? value : vetted.then((ok) => ok ? value : undefined))
-  }
+  const write = (key: string, value: CacheEntry): Promise<void> =>
+    settings.backend.set(key, vetted === undefined ? value : vetted.then((ok) => ok ? value : undefined))
   const vary = preparedHeaders(entry).vary
-  if (vary.length === 0) return write(slot.key, entry)
-  const index = indexFor(vary, slot.index)
-  write(variantKey(slot.key, index, settings.keys, requestHeaders), entry)
-  write(slot.key, indexEntry(entry, index))
+  let written: Promise<unknown>
+  if (vary.length === 0) {
+    written = write(slot.key, entry)
+  } else {
+    const index = indexFor(vary, slot.index)
+    written = Promise.all([write(variantKey(slot.key, index, settings.keys, requestHeaders), entry), write(slot.key, indexEntry(entry, index))])
+  }
+  // With a filter: its verdict, or nothing once the write has given up on a filter that never decides.
+  return vetted === undefined ? entry : Promise.race([vetted.then((ok) => ok ? entry : undefined), written.then(() => undefined)])
 }
 
 /** The request headers an entry is matched on: those the key includes and those the response's Vary names. */

@@ -25,8 +25,8 @@ export interface StoreOptions {
    */
   timeout?: number
   /**
-   * After a read or write fails or times out, how long (ms) the cache leaves the store alone: requests go straight
-   * to the network, with no wait, until then; the next request tries the store again. Default 1000.
+   * After a read fails or times out, how long (ms) the cache leaves the store alone: requests go straight to the
+   * network, with no wait, and nothing is written until then; the next request tries the store again. Default 1000.
    */
   retryAfter?: number
 }
@@ -229,8 +229,8 @@ export class CacheBackend {
         if (ttl === undefined || ttl > 0) await (await this.#keyv).set(key, this.#codec.encode(value), ttl)
       })(), `write of ${key}`)
     } catch (error) {
+      // (Only a failed read rests the store: a write that is slow under load says less about the store.)
       debug('write of %s failed: %s', key, error)
-      this.#rest()
     }
   }
 

@@ -1,4 +1,5 @@
 /** DynamoDBBackend: entries in a DynamoDB table through @keyv/dynamo, created when missing, expiring by DynamoDB TTL. */
+import { setTimeout as delay } from 'node:timers/promises'
 import type Keyv from 'keyv'
 import type { KeyvDynamo } from '@keyv/dynamo'
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
@@ -17,6 +18,9 @@ export type DynamoDBBackendOptions = ExpiringStoreOptions & DynamoDBClientConfig
  */
 export const DYNAMODB_MAX_ENTRY_SIZE = 306_000
 
+/** How long a new table may take to become active. */
+const TABLE_WAIT_MS = 60_000
+
 /** How many keys one BatchWriteItem request may delete. */
 const BATCH_SIZE = 25
 
@@ -33,6 +37,7 @@ export class DynamoDBBackend extends CacheBackend {
       throw new TypeError(`DynamoDBBackend: cacheName must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -); got ${JSON.stringify(cacheName)}`)
     }
     assertInstalled('@keyv/dynamo', 'DynamoDBBackend')
+    assertInstalled('@aws-sdk/client-dynamodb', 'DynamoDBBackend')
     const { timeout: _timeout, retryAfter: _retryAfter, keepStaleFor: _keepStaleFor, ...clientConfig } = options
     super(async () => openTable(cacheName, clientConfig), { ...expiringStoreOptions(options, 'DynamoDBBackend'), maxEntrySize: DYNAMODB_MAX_ENTRY_SIZE })
     this.cacheName = cacheName
@@ -50,6 +55,7 @@ export class DynamoDBBackend extends CacheBackend {
 /** Opens the table, creating it when missing; rejects when DynamoDB cannot be reached (the backend retries later). */
 async function openTable (tableName: string, config: DynamoDBClientConfig): Promise<Keyv> {
   const { KeyvDynamo: Adapter } = await import('@keyv/dynamo')
+  const sdk = await import('@aws-sdk/client-dynamodb')
 
   /** @keyv/dynamo with the gaps filled: no six-hour expiry, a clear() past 25 keys, a table without TTL support. */
   class Table extends Adapter {
@@ -86,14 +92,33 @@ async function openTable (tableName: string, config: DynamoDBClientConfig): Prom
       } while (start !== undefined)
     }
 
-    /** A server without TTL support (or a role without the right to enable it) still gives a usable table. */
+    /**
+     * Creates the table when missing and waits until it is active, polling every quarter second (the SDK's waiter,
+     * which the adapter uses, sleeps 20 s between polls). A server without TTL support (or a role without the right
+     * to enable it) still gives a usable table.
+     */
     override async ensureTable (name: string): Promise<void> {
-      try {
-        await super.ensureTable(name)
-      } catch (error) {
-        await this.client.scan({ TableName: name, Limit: 1 }).catch(() => { throw error })
-        debug('dynamodb: table %s has no TTL (%s): expired entries stay until deleteExpired()', name, error)
+      const status = async (): Promise<string | undefined> => (await this.client.send(new sdk.DescribeTableCommand({ TableName: name }))).Table?.TableStatus
+      const untilActive = async (): Promise<void> => {
+        for (let waited = 0; (await status()) !== 'ACTIVE'; waited += 250) {
+          if (waited >= TABLE_WAIT_MS) throw new Error(`DynamoDB table ${name} is not active after ${TABLE_WAIT_MS / 1000} s`)
+          await delay(250)
+        }
       }
+      const missing = await status().then(() => false, (error: unknown) => {
+        if (error instanceof sdk.ResourceNotFoundException) return true
+        throw error
+      })
+      if (!missing) return untilActive()
+      await this.client.send(new sdk.CreateTableCommand({
+        TableName: name,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST'
+      })).catch((error: unknown) => { if (!(error instanceof sdk.ResourceInUseException)) throw error })
+      await untilActive()
+      await this.client.send(new sdk.UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }))
+        .catch((error: unknown) => debug('dynamodb: table %s has no TTL (%s): expired entries stay until deleteExpired()', name, error))
     }
 
     /** Called by `close()`: releases the client's connections. */

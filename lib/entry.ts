@@ -26,6 +26,14 @@ export interface CacheEntry {
   requestHeaders: Record<string, string | null>
 }
 
+/**
+ * Whether an entry is a response. Entries with a status below 100 are the cache's own markers under a URL's key: the
+ * index of its variants (see `variants.ts`) or an alias of a redirect chain (see `aliases.ts`).
+ */
+export function isResponse (entry: CacheEntry): boolean {
+  return entry.status >= 100
+}
+
 /** Bumped whenever the layout of the encoded entry changes; an entry of another version is a miss. */
 export const ENTRY_VERSION = 1
 const MAGIC = Buffer.from('UCCE', 'latin1')

@@ -4,6 +4,7 @@
  * stale-if-error window) on a failure.
  */
 import { formatCacheStatus, type CacheStatus, type ForwardReason } from './cache-status.js'
+import { hopForbidsStorage, redirectChain } from './aliases.js'
 import type { Settle } from './coalesce.js'
 import type { CacheEntry } from './entry.js'
 import type { CacheableRequest, Slot } from './exchange.js'
@@ -12,11 +13,11 @@ import { firstValue } from './headers.js'
 import { invalidateAfter } from './invalidation.js'
 import { debug } from './log.js'
 import type { Settings } from './options.js'
-import { ageSeconds, ttlSeconds, withinStaleWindow } from './policy.js'
+import { ageSeconds, ttlSeconds, withinStaleWindow, type StoreDecision } from './policy.js'
 import { RecordingHandler, type RecordedResponse, type ResponseDecision } from './record.js'
 import { entryResponse, failRequest, preparedHeaders, replay, type Replayable } from './replay.js'
 import { validatorsOf } from './revalidation.js'
-import { entryOf, refreshedEntry, storageDecision, store } from './stored-entry.js'
+import { entryOf, refreshedEntry, storageDecision, store, storeAliases } from './stored-entry.js'
 
 /** A request the cache does not read or write: forwarded with its Cache-Status only (and invalidating, if unsafe). */
 export function forwardUncached (settings: Settings, request: Pick<CacheableRequest, 'method' | 'url' | 'headers'>, dispatch: Dispatch, options: DispatchOptions, handler: DispatchHandler, fwd: ForwardReason, detail?: string): boolean {
@@ -47,14 +48,15 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
     withinStaleWindow({ ...stale, directives: preparedHeaders(stale).directives }, 'stale-if-error', settings.staleIfError, request.directives.staleIfError, Date.now())
   let storeAs: { expiresAt: number | null, createdAt: number } | undefined
 
-  const decide = (status: number, headers: ResponseHeaders): ResponseDecision => {
+  const decide = (status: number, headers: ResponseHeaders, context: unknown): ResponseDecision => {
     invalidateAfter(settings, request, status, headers)
     // (Only a 304 to validators this cache sent: a caller's own conditional request never reaches here.)
     if ((status === 304 && validators !== undefined) || (status >= 500 && staleIfError())) return { instead: true }
     // (fwd-status tells the outcome of a revalidation.)
     const fwdStatus = validators === undefined ? undefined : status
     const now = Date.now()
-    const decision = storageDecision(settings, request, status, headers, now)
+    const chain = redirectChain(context)
+    const decision: StoreDecision = chain?.hops.some(hopForbidsStorage) === true ? { store: false, reason: 'redirect' } : storageDecision(settings, request, status, headers, now)
     const tooLarge = decision.store && Number(firstValue(headers['content-length']) ?? 0) > settings.maxBodySize
     if (!decision.store || tooLarge) {
       // Nothing will be stored: whoever waits for this response goes to the origin itself.
@@ -83,7 +85,11 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
 
   const complete = (response: RecordedResponse): void => {
     const entry = storeAs && entryOf(settings, request, response, storeAs)
-    if (entry) settle(store(settings, slot, entry, request.headers))
+    if (!entry) return
+    const stored = store(settings, slot, entry, request.headers)
+    settle(stored)
+    const chain = redirectChain(response.context)
+    if (chain) void Promise.resolve(stored).then((kept) => { if (kept) storeAliases(settings, request, slot.key, kept, chain.urls) })
   }
 
   try {

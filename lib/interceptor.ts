@@ -18,6 +18,7 @@ import { entryResponse, failRequest, preparedHeaders, replay, syntheticResponse 
 import { readRequestBody, requestUrl } from './request.js'
 import { passesFilter, varyMatches } from './stored-entry.js'
 import { isVariantIndex, readIndex, variantKey } from './variants.js'
+import { aliasTarget, isAlias } from './aliases.js'
 
 /** An undici compose interceptor that also exposes the backend it stores responses in. */
 export type CacheInterceptor = Dispatcher.DispatcherComposeInterceptor & { readonly cache: CacheBackend }
@@ -32,11 +33,17 @@ function timesOf (entry: CacheEntry): EntryTimes {
 async function lookUp (settings: Settings, request: CacheableRequest, key: string, revalidate: boolean): Promise<Lookup> {
   let entry = await settings.backend.get(key)
   let slot: Slot = { key, entryKey: key }
+  const target = entry && isAlias(entry) ? aliasTarget(entry) : undefined
+  if (target !== undefined) {
+    // A URL of a redirect chain: answered with what the chain's first URL stored.
+    slot = { key: target, entryKey: target }
+    entry = await settings.backend.get(target)
+  }
   if (entry === undefined) return { fwd: revalidate ? 'request' : 'uri-miss', slot }
   if (isVariantIndex(entry)) {
     // The URL has variants: read the one this request's headers select.
     const index = readIndex(entry)
-    slot = { key, index, entryKey: variantKey(key, index, settings.keys, request.headers) }
+    slot = { key: slot.key, index, entryKey: variantKey(slot.key, index, settings.keys, request.headers) }
     entry = await settings.backend.get(slot.entryKey)
     if (entry === undefined) return { fwd: 'vary-miss', slot }
   }

@@ -10,6 +10,8 @@ export interface RecordedResponse {
   statusText: string
   headers: ResponseHeaders
   body: Buffer
+  /** The request context undici gave the exchange (with a `history` when a redirect interceptor followed a chain). */
+  context: unknown
 }
 
 /** What the interceptor decides when the response headers arrive. */
@@ -20,8 +22,8 @@ export type ResponseDecision =
   | { instead: true }
 
 export interface RecordingCallbacks {
-  /** Called once with the response head; decides the Cache-Status and whether to record. */
-  decide (status: number, headers: ResponseHeaders): ResponseDecision
+  /** Called once with the response head (and the request context); decides the Cache-Status and whether to record. */
+  decide (status: number, headers: ResponseHeaders, context: unknown): ResponseDecision
   /** Called after the caller has been given the whole response, when it was recorded completely. */
   complete? (response: RecordedResponse): void
   /** For a response decided `instead`: once it has ended, the response the caller gets in its place. */
@@ -71,6 +73,7 @@ export class RecordingHandler implements DispatchHandler {
   readonly #inner: DispatchHandler
   readonly #callbacks: RecordingCallbacks
   #forward: ForwardController | undefined
+  #context: unknown
   #head: { status: number, statusText: string, headers: ResponseHeaders } | undefined
   /** The origin's response is kept from the caller (see `ResponseDecision`). */
   #instead = false
@@ -89,6 +92,7 @@ export class RecordingHandler implements DispatchHandler {
   }
 
   onRequestStart (controller: DispatchController, context: unknown): void {
+    this.#context = context
     this.#inner.onRequestStart?.(this.#outer(controller), context)
   }
 
@@ -104,7 +108,7 @@ export class RecordingHandler implements DispatchHandler {
     const outer = this.#outer(controller)
     // 1xx interim responses are passed on untouched; the final response is the one labelled and recorded.
     if (statusCode < 200) return this.#inner.onResponseStart?.(outer, statusCode, headers, statusMessage)
-    const decision = this.#callbacks.decide(statusCode, headers)
+    const decision = this.#callbacks.decide(statusCode, headers, this.#context)
     this.#head = { status: statusCode, statusText: statusMessage ?? '', headers }
     this.#size = 0
     if ('instead' in decision) {
@@ -130,13 +134,13 @@ export class RecordingHandler implements DispatchHandler {
 
   onResponseEnd (controller: DispatchController, trailers: ResponseHeaders): void {
     try {
-      if (this.#instead) return this.#replayInstead(this.#callbacks.instead!({ ...this.#head!, body: Buffer.alloc(0) }))
+      if (this.#instead) return this.#replayInstead(this.#callbacks.instead!({ ...this.#head!, body: Buffer.alloc(0), context: this.#context }))
       // The chunks are views into socket buffers; concat copies them into one compact Buffer.
       const chunks = this.#chunks
       this.#chunks = undefined
       this.#inner.onResponseEnd?.(this.#outer(controller), trailers)
       if (chunks && this.#head && !controller.aborted) {
-        this.#callbacks.complete?.({ ...this.#head, body: Buffer.concat(chunks, this.#size) })
+        this.#callbacks.complete?.({ ...this.#head, body: Buffer.concat(chunks, this.#size), context: this.#context })
       }
     } finally {
       this.#callbacks.finished?.()

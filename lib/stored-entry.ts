@@ -1,4 +1,5 @@
 /** The entry a response is stored as: built from a complete response or from a 304's update, and vetted by `filter`. */
+import { aliasEntry } from './aliases.js'
 import { parseCacheControl, parseVary } from './cache-control.js'
 import type { CacheEntry } from './entry.js'
 import type { CacheableRequest, Slot } from './exchange.js'
@@ -56,6 +57,21 @@ export function store (settings: Settings, slot: Pick<Slot, 'key' | 'index'>, en
   }
   // With a filter: its verdict, or nothing once the write has given up on a filter that never decides.
   return vetted === undefined ? entry : Promise.race([vetted.then((ok) => ok ? entry : undefined), written.then(() => undefined)])
+}
+
+/** Aliases of the entry stored under `target` for the other same-origin URLs of the redirect chain it came through. */
+export function storeAliases (settings: Settings, request: CacheableRequest, target: string, entry: CacheEntry, chain: URL[]): void {
+  for (const url of chain.slice(1)) {
+    if (url.origin !== request.url.origin || url.href === request.url.href) continue
+    let key: string
+    try {
+      key = settings.keys.keyOf({ method: request.method, url: url.href, headers: request.headers, body: undefined }, url)
+    } catch (error) {
+      debug('keyFn threw for %s: %s', url.href, error)
+      continue
+    }
+    void settings.backend.set(key, aliasEntry(settings.keys.normalizeUrl(url, true), target, entry))
+  }
 }
 
 /** The request headers an entry is matched on: those the key includes and those the response's Vary names. */

@@ -1,11 +1,10 @@
 /** CacheBackend: cached responses kept in a Keyv store, with the management operations every backend shares. */
 import Keyv from 'keyv'
-import { decodeEntry, encodeEntry, entrySize, type CacheEntry } from '../entry.js'
+import { decodeEntry, encodeEntry, entrySize, isResponse, type CacheEntry } from '../entry.js'
 import { toHeaderRecord } from '../headers.js'
 import { durationMs } from '../expiry.js'
 import { KeyBuilder, type CacheRequest } from '../key.js'
 import { debug } from '../log.js'
-import { isVariantIndex } from '../variants.js'
 
 /** How entries are turned into the values a Keyv store holds, and back. */
 export interface EntryCodec {
@@ -267,8 +266,8 @@ export class CacheBackend {
     await this.flush()
     for await (const [, value] of this.rawEntries()) {
       const entry = this.#codec.decode(value)
-      // (The index of a URL's variants is not a response: the variants themselves are listed.)
-      if (entry && !isVariantIndex(entry)) yield entry.url
+      // (The index of a URL's variants and the aliases of redirect chains are not responses.)
+      if (entry && isResponse(entry)) yield entry.url
     }
   }
 

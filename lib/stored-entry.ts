@@ -11,7 +11,7 @@ import { decideStorage, type StoreDecision } from './policy.js'
 import type { RecordedResponse } from './record.js'
 import { preparedHeaders } from './replay.js'
 import { mergeNotModified } from './revalidation.js'
-import { indexEntry, indexFor, variantKey } from './variants.js'
+import { indexEntry, indexFor, isVariantIndex, readIndex, variantKey, type VariantIndex } from './variants.js'
 
 function asCachedResponse (entry: CacheEntry): CachedResponse {
   return {
@@ -45,18 +45,31 @@ export async function passesFilter (settings: Settings, entry: CacheEntry): Prom
 export function store (settings: Settings, slot: Pick<Slot, 'key' | 'index'>, entry: CacheEntry, requestHeaders: HeaderRecord): CacheEntry | Promise<CacheEntry | undefined> {
   const vetted = settings.filter ? passesFilter(settings, entry) : undefined
   // Registered at once (the writes themselves run in the background), so the next read of a key waits for its write.
-  const write = (key: string, value: CacheEntry): Promise<void> =>
-    settings.backend.set(key, vetted === undefined ? value : vetted.then((ok) => ok ? value : undefined))
+  const write = (key: string, value: CacheEntry | Promise<CacheEntry>): Promise<void> =>
+    settings.backend.set(key, vetted === undefined ? value : vetted.then(async (ok) => ok ? value : undefined))
   const vary = preparedHeaders(entry).vary
   let written: Promise<unknown>
   if (vary.length === 0) {
     written = write(slot.key, entry)
   } else {
-    const index = indexFor(vary, slot.index)
-    written = Promise.all([write(variantKey(slot.key, index, settings.keys, requestHeaders), entry), write(slot.key, indexEntry(entry, index))])
+    const index = variantIndexFor(settings, slot, vary)
+    // The variant's key is known once the index is: its write is registered before the index's completes, so a
+    // reader that waited for the index finds the variant's write pending.
+    const variantWritten = index.then((known) => write(variantKey(slot.key, known, settings.keys, requestHeaders), entry))
+    written = Promise.all([variantWritten, write(slot.key, index.then((known) => indexEntry(entry, known)))])
   }
   // With a filter: its verdict, or nothing once the write has given up on a filter that never decides.
   return vetted === undefined ? entry : Promise.race([vetted.then((ok) => ok ? entry : undefined), written.then(() => undefined)])
+}
+
+/**
+ * The index a response varying on `vary` is stored under: the one the lookup found, or else the one stored by now (a
+ * concurrent request for another variant may have written it since), so that neither variant orphans the other.
+ */
+async function variantIndexFor (settings: Settings, slot: Pick<Slot, 'key' | 'index'>, vary: string[]): Promise<VariantIndex> {
+  if (slot.index !== undefined) return indexFor(vary, slot.index)
+  const stored = await settings.backend.get(slot.key)
+  return indexFor(vary, stored !== undefined && isVariantIndex(stored) ? readIndex(stored) : undefined)
 }
 
 /** Aliases of the entry stored under `target` for the other same-origin URLs of the redirect chain it came through. */

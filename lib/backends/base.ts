@@ -1,5 +1,6 @@
 /** CacheBackend: cached responses kept in a Keyv store, with the management operations every backend shares. */
 import Keyv from 'keyv'
+import { aliasTarget, isAlias } from '../aliases.js'
 import { decodeEntry, encodeEntry, entrySize, isResponse, type CacheEntry } from '../entry.js'
 import { toHeaderRecord } from '../headers.js'
 import { durationMs } from '../expiry.js'
@@ -207,11 +208,17 @@ export class CacheBackend {
    * write is logged and leaves the cache without the entry.
    */
   set (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>): Promise<void> {
-    const write = this.#write(key, entry).finally(() => {
-      if (this.#pending.get(key) === write) this.#pending.delete(key)
+    return this.#track(key, this.#write(key, entry))
+  }
+
+  /** Registers a change of `key` still in flight: reads of the key wait for it, and so does the next change. */
+  #track<T> (key: string, change: Promise<T>): Promise<T> {
+    const tracked = change.finally(() => {
+      if (this.#pending.get(key) === settled) this.#pending.delete(key)
     })
-    this.#pending.set(key, write)
-    return write
+    const settled = tracked.then(() => undefined, () => undefined)
+    this.#pending.set(key, settled)
+    return tracked
   }
 
   async #write (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>): Promise<void> {
@@ -240,9 +247,13 @@ export class CacheBackend {
   }
 
   /** Deletes one entry by key; true when there was one. */
-  async delete (key: string): Promise<boolean> {
-    await this.#pending.get(key)
-    return (await this.#keyv).delete(key)
+  delete (key: string): Promise<boolean> {
+    // Registered at once: a read of the key that starts after this call waits for the deletion.
+    const previous = this.#pending.get(key)
+    return this.#track(key, (async () => {
+      await previous
+      return (await this.#keyv).delete(key)
+    })())
   }
 
   /** Deletes every entry. */
@@ -253,7 +264,10 @@ export class CacheBackend {
 
   /** True when a response for this request is stored (fresh or not). */
   async hasUrl (url: string | URL, init?: UrlRequestInit): Promise<boolean> {
-    return (await this.get(keyOfUrl(this.keyBuilder, url, init))) !== undefined
+    const entry = await this.get(keyOfUrl(this.keyBuilder, url, init))
+    // A URL of a redirect chain has a response stored while the entry its alias names does.
+    const target = entry && isAlias(entry) ? aliasTarget(entry) : undefined
+    return target === undefined ? entry !== undefined : (await this.get(target)) !== undefined
   }
 
   /** Deletes the response stored for this request; true when there was one. */

@@ -42,7 +42,8 @@ function staleResponse (entry: CacheEntry, status: Omit<CacheStatus, 'hit' | 'tt
  * a stale-if-error window allows.
  */
 export function forward (settings: Settings, request: CacheableRequest, slot: Slot, fwd: ForwardReason, options: DispatchOptions, stale?: CacheEntry, handler: DispatchHandler = request.handler, settle: Settle = () => {}): void {
-  const validators = stale && validatorsOf(stale)
+  // (Only a GET or HEAD is made conditional: on other methods a matching If-None-Match means 412, not 304.)
+  const validators = stale && (request.method === 'GET' || request.method === 'HEAD') ? validatorsOf(stale) : undefined
   const sent = validators === undefined ? options : { ...options, headers: { ...request.headers, ...validators } }
   const staleIfError = (): boolean => stale !== undefined &&
     withinStaleWindow({ ...stale, directives: preparedHeaders(stale).directives }, 'stale-if-error', settings.staleIfError, request.directives.staleIfError, Date.now())

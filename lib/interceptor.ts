@@ -68,11 +68,11 @@ function answerWith (request: CacheableRequest, entry: CacheEntry, status: Omit<
 }
 
 /** Refreshes a stale entry in the background, at most once at a time per key; nobody waits for it. */
-function refreshInBackground (settings: Settings, request: CacheableRequest, slot: Slot, stale: CacheEntry): void {
+function refreshInBackground (settings: Settings, request: CacheableRequest, slot: Slot, stale: CacheEntry, options: DispatchOptions): void {
   if (settings.refreshing.has(slot.entryKey)) return
   settings.refreshing.add(slot.entryKey)
   const done = (): void => { settings.refreshing.delete(slot.entryKey) }
-  forward(settings, request, slot, 'stale', request.options, stale, { onResponseEnd: done, onResponseError: done })
+  forward(settings, request, slot, 'stale', options, stale, { onResponseEnd: done, onResponseError: done })
 }
 
 /** Looks the request up and answers it: from the cache when it may, an only-if-cached miss with a 504, else the origin. */
@@ -110,7 +110,7 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
     if (acceptsStale(times, directives, now)) return answerWith(request, found.stale)
     if (!onlyIfCached && withinStaleWindow(times, 'stale-while-revalidate', settings.staleWhileRevalidate, undefined, now)) {
       answerWith(request, found.stale, { hit: true, fwd: 'stale', detail: 'stale-while-revalidate' })
-      return refreshInBackground(settings, request, found.slot, found.stale)
+      return refreshInBackground(settings, request, found.slot, found.stale, options)
     }
   }
   if (onlyIfCached) return replay(request.handler, syntheticResponse(504, 'Gateway Timeout', formatCacheStatus({ hit: false, detail: 'only-if-cached' })))

@@ -25,15 +25,11 @@ export class InFlight {
     return (value) => {
       if (settled) return
       settled = true
-      Promise.resolve(value).catch(() => undefined).then((entry) => {
+      const finish = (entry: CacheEntry | undefined): void => {
         if (this.#leaders.get(key) === outcome) this.#leaders.delete(key)
         resolve(entry)
-      }, () => undefined)
+      }
+      Promise.resolve(value).then(finish, () => finish(undefined))
     }
-  }
-
-  /** How many keys have a request in flight. */
-  get size (): number {
-    return this.#leaders.size
   }
 }

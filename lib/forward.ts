@@ -3,7 +3,7 @@
  * made conditional when a stale entry can be revalidated, and answered from that entry on a 304 or (within a
  * stale-if-error window) on a failure.
  */
-import { formatCacheStatus, type CacheStatus, type ForwardReason } from './cache-status.js'
+import { formatCacheStatus, type ForwardReason } from './cache-status.js'
 import { hopForbidsStorage, redirectChain } from './aliases.js'
 import type { Settle } from './coalesce.js'
 import type { CacheEntry } from './entry.js'
@@ -13,9 +13,9 @@ import { firstValue } from './headers.js'
 import { invalidateAfter } from './invalidation.js'
 import { debug } from './log.js'
 import type { Settings } from './options.js'
-import { ageSeconds, ttlSeconds, withinStaleWindow, type StoreDecision } from './policy.js'
+import { ttlSeconds, withinStaleWindow, type StoreDecision } from './policy.js'
 import { RecordingHandler, type RecordedResponse, type ResponseDecision } from './record.js'
-import { entryResponse, failRequest, preparedHeaders, replay, type Replayable } from './replay.js'
+import { entryResponse, entryTimes, failRequest, replay, type Replayable } from './replay.js'
 import { validatorsOf } from './revalidation.js'
 import { entryOf, refreshedEntry, storageDecision, store, storeAliases } from './stored-entry.js'
 
@@ -30,12 +30,6 @@ export function forwardUncached (settings: Settings, request: Pick<CacheableRequ
   }))
 }
 
-/** A stale entry served by the cache, with what happened at the origin in its Cache-Status. */
-function staleResponse (entry: CacheEntry, status: Omit<CacheStatus, 'hit' | 'ttl'>): Replayable {
-  const now = Date.now()
-  return entryResponse(entry, ageSeconds(entry.createdAt, now), formatCacheStatus({ hit: true, ttl: ttlSeconds(entry.expiresAt, now), ...status }))
-}
-
 /**
  * Forwards a request. With a `stale` entry, the request carries its validators (unless `unconditional`), a 304
  * answers the caller with the entry refreshed by it, and a 5xx or a failure answers with the entry itself while
@@ -46,7 +40,7 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
   const validators = stale && (request.method === 'GET' || request.method === 'HEAD') ? validatorsOf(stale) : undefined
   const sent = validators === undefined ? options : { ...options, headers: { ...request.headers, ...validators } }
   const staleIfError = (): boolean => stale !== undefined &&
-    withinStaleWindow({ ...stale, directives: preparedHeaders(stale).directives }, 'stale-if-error', settings.staleIfError, request.directives.staleIfError, Date.now())
+    withinStaleWindow(entryTimes(stale), 'stale-if-error', settings.staleIfError, request.directives.staleIfError, Date.now())
   let storeAs: { expiresAt: number | null, createdAt: number } | undefined
 
   const decide = (status: number, headers: ResponseHeaders, context: unknown): ResponseDecision => {
@@ -69,19 +63,18 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
   }
 
   const instead = (response: RecordedResponse): Replayable => {
-    if (response.status !== 304) return staleResponse(stale!, { fwd, fwdStatus: response.status, detail: 'stale-if-error' })
+    if (response.status !== 304) return entryResponse(stale!, { hit: true, fwd, fwdStatus: response.status, detail: 'stale-if-error' })
     const now = Date.now()
     const { entry, decision } = refreshedEntry(settings, request, stale!, response.headers, now)
     if (decision.store) settle(store(settings, slot, entry, request.headers))
     else settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
-    const cacheStatus = formatCacheStatus({ hit: false, fwd, fwdStatus: 304, stored: decision.store, ttl: ttlSeconds(entry.expiresAt, now) })
-    return entryResponse(entry, ageSeconds(entry.createdAt, now), cacheStatus)
+    return entryResponse(entry, { hit: false, fwd, fwdStatus: 304, stored: decision.store }, now)
   }
 
   const rescue = (error: Error): Replayable | undefined => {
     if (!staleIfError()) return undefined
     debug('serving %s stale after an origin failure: %s', request.url.href, error)
-    return staleResponse(stale!, { fwd, detail: 'stale-if-error' })
+    return entryResponse(stale!, { hit: true, fwd, detail: 'stale-if-error' })
   }
 
   const complete = (response: RecordedResponse): void => {

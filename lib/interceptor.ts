@@ -13,12 +13,11 @@ import type { Dispatch, DispatchHandler, DispatchOptions } from './handler.js'
 import { toHeaderRecord } from './headers.js'
 import { debug } from './log.js'
 import { resolveOptions, resolveRequestOptions, type CacheOptions, type Settings } from './options.js'
-import { acceptsStale, ageSeconds, isConditional, isFresh, requestDirectives, ttlSeconds, withinStaleWindow, type EntryTimes } from './policy.js'
-import { entryResponse, failRequest, preparedHeaders, replay, syntheticResponse } from './replay.js'
+import { acceptsStale, isConditional, isFresh, requestDirectives, withinStaleWindow } from './policy.js'
+import { entryResponse, entryTimes, failRequest, replay, syntheticResponse } from './replay.js'
 import { readRequestBody, requestUrl } from './request.js'
 import { passesFilter, varyMatches } from './stored-entry.js'
 import { isVariantIndex, readIndex, variantKey } from './variants.js'
-import { aliasTarget, isAlias } from './aliases.js'
 
 /** An undici compose interceptor that also exposes the backend it stores responses in. */
 export type CacheInterceptor = Dispatcher.DispatcherComposeInterceptor & { readonly cache: CacheBackend }
@@ -26,19 +25,11 @@ export type CacheInterceptor = Dispatcher.DispatcherComposeInterceptor & { reado
 /** What the stored entry, if any, means for a request: a fresh entry to answer with, a stale one, or none; and where it is. */
 type Lookup = ({ fresh: CacheEntry } | { stale: CacheEntry, fwd: ForwardReason } | { fwd: ForwardReason }) & { slot: Slot }
 
-function timesOf (entry: CacheEntry): EntryTimes {
-  return { expiresAt: entry.expiresAt, createdAt: entry.createdAt, directives: preparedHeaders(entry).directives }
-}
-
 async function lookUp (settings: Settings, request: CacheableRequest, key: string, revalidate: boolean): Promise<Lookup> {
-  let entry = await settings.backend.get(key)
-  let slot: Slot = { key, entryKey: key }
-  const target = entry && isAlias(entry) ? aliasTarget(entry) : undefined
-  if (target !== undefined) {
-    // A URL of a redirect chain: answered with what the chain's first URL stored.
-    slot = { key: target, entryKey: target }
-    entry = await settings.backend.get(target)
-  }
+  // (A URL of a redirect chain is answered with what the chain's first URL stored.)
+  const resolved = await settings.backend.getResolved(key)
+  let entry = resolved.entry
+  let slot: Slot = { key: resolved.key, entryKey: resolved.key }
   if (entry === undefined) return { fwd: revalidate ? 'request' : 'uri-miss', slot }
   if (isVariantIndex(entry)) {
     // The URL has variants: read the one this request's headers select.
@@ -55,15 +46,14 @@ async function lookUp (settings: Settings, request: CacheableRequest, key: strin
   }
   if (!varyMatches(settings, entry, request.headers)) return { fwd: 'vary-miss', slot }
   const now = Date.now()
-  if (isFresh(timesOf(entry), request.directives, now, revalidate)) return { fresh: entry, slot }
+  if (isFresh(entryTimes(entry), request.directives, now, revalidate)) return { fresh: entry, slot }
   // Past its expiry: stale; still fresh, but the request asks for the origin (no-cache, max-age, refresh): request.
   return { stale: entry, fwd: entry.expiresAt !== null && entry.expiresAt <= now ? 'stale' : 'request', slot }
 }
 
 /** A stored entry as the answer to a request (without its body for a HEAD). */
 function answerWith (request: CacheableRequest, entry: CacheEntry, status: Omit<CacheStatus, 'ttl'> = { hit: true }): void {
-  const now = Date.now()
-  const response = entryResponse(entry, ageSeconds(entry.createdAt, now), formatCacheStatus({ ...status, ttl: ttlSeconds(entry.expiresAt, now) }))
+  const response = entryResponse(entry, status)
   replay(request.handler, request.method === 'HEAD' && entry.method !== 'HEAD' ? { ...response, body: Buffer.alloc(0) } : response)
 }
 
@@ -106,7 +96,7 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
   if ('fresh' in found) return answerWith(request, found.fresh)
   const now = Date.now()
   if ('stale' in found && !revalidate) {
-    const times = timesOf(found.stale)
+    const times = entryTimes(found.stale)
     if (acceptsStale(times, directives, now)) return answerWith(request, found.stale)
     if (!onlyIfCached && withinStaleWindow(times, 'stale-while-revalidate', settings.staleWhileRevalidate, undefined, now)) {
       answerWith(request, found.stale, { hit: true, fwd: 'stale', detail: 'stale-while-revalidate' })

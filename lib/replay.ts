@@ -1,8 +1,10 @@
 /** Answering a handler without the network: a cached entry, or a synthetic response, replayed through the controller API. */
 import { parseCacheControl, parseVary, type Directives } from './cache-control.js'
+import { formatCacheStatus, type CacheStatus } from './cache-status.js'
 import type { CacheEntry } from './entry.js'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from './handler.js'
 import { toRawHeaders, toRecord, type HeaderPairs } from './headers.js'
+import { ageSeconds, ttlSeconds, type EntryTimes } from './policy.js'
 
 /** A response ready to replay: headers prepared both as undici's object and as its raw Buffer pairs. */
 export interface Replayable {
@@ -141,10 +143,16 @@ export function preparedHeaders (entry: CacheEntry): PreparedHeaders {
 const AGE = Buffer.from('age')
 const CACHE_STATUS = Buffer.from('cache-status')
 
-/** An entry as a response to replay, with its `Age` and this cache's `Cache-Status` added. */
-export function entryResponse (entry: CacheEntry, age: number, cacheStatus: string): Replayable {
+/** An entry's times and Cache-Control, as the freshness decisions take them. */
+export function entryTimes (entry: CacheEntry): EntryTimes {
+  return { expiresAt: entry.expiresAt, createdAt: entry.createdAt, directives: preparedHeaders(entry).directives }
+}
+
+/** An entry as a response to replay, with its `Age` and this cache's `Cache-Status` (`status`, and the entry's ttl) added. */
+export function entryResponse (entry: CacheEntry, status: Omit<CacheStatus, 'ttl'>, now = Date.now()): Replayable {
   const { headers, rawHeaders, upstreamCacheStatus } = preparedHeaders(entry)
-  const ageText = String(age)
+  const cacheStatus = formatCacheStatus({ ...status, ttl: ttlSeconds(entry.expiresAt, now) })
+  const ageText = String(ageSeconds(entry.createdAt, now))
   // A fresh object per hit (callers may change the one they get); the two per-hit headers set after the copy.
   const answer: ResponseHeaders = Object.assign({}, headers)
   answer['cache-status'] = upstreamCacheStatus === undefined ? cacheStatus : `${upstreamCacheStatus}, ${cacheStatus}`

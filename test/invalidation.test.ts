@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Dispatcher } from 'undici'
-import { viaRequest } from './helpers/clients.js'
+import { viaFetch, viaRequest } from './helpers/clients.js'
 import { startOrigin, type Route } from './helpers/origin.js'
 import { setup } from './helpers/setup.js'
 
@@ -50,17 +50,19 @@ const outcomes: Array<[method: string, status: number, invalidates: boolean]> = 
   ['DELETE', 500, false]
 ]
 
-for (const [method, status, invalidates] of outcomes) {
-  test(`${method} answered ${status} ${invalidates ? 'deletes' : 'keeps'} the stored GET of its URL`, async (t) => {
-    const { origin, dispatcher } = await setup(t, {}, resources())
-    const url = `${origin.url}/item`
-    await storeAll([url], dispatcher)
-    const unsafe = await viaRequest.send(url, { dispatcher, method, body: method === 'DELETE' ? undefined : 'data', headers: { 'x-status': String(status) } })
-    assert.equal(unsafe.status, status)
-    assert.equal(await isHit(url, dispatcher), !invalidates)
-    // GET, the unsafe request, and a GET again only when it was invalidated.
-    assert.equal(origin.count(), invalidates ? 3 : 2)
-  })
+for (const consumer of [viaRequest, viaFetch]) {
+  for (const [method, status, invalidates] of outcomes) {
+    test(`${method} answered ${status} ${invalidates ? 'deletes' : 'keeps'} the stored GET of its URL (${consumer.name})`, async (t) => {
+      const { origin, dispatcher } = await setup(t, {}, resources())
+      const url = `${origin.url}/item`
+      await storeAll([url], dispatcher)
+      const unsafe = await consumer.send(url, { dispatcher, method, body: method === 'DELETE' ? undefined : 'data', headers: { 'x-status': String(status) } })
+      assert.equal(unsafe.status, status)
+      assert.equal(await isHit(url, dispatcher), !invalidates)
+      // GET, the unsafe request, and a GET again only when it was invalidated.
+      assert.equal(origin.count(), invalidates ? 3 : 2)
+    })
+  }
 }
 
 test('a same-origin Location and Content-Location are invalidated too; other URLs are not', async (t) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, test, type TestContext } from 'node:test'
 import type { CacheOptions, CacheStatus } from 'undici-client-cache'
-import { viaRequest, type Answer } from './helpers/clients.js'
+import { viaFetch, viaRequest, type Answer, type Consumer } from './helpers/clients.js'
 import type { Route } from './helpers/origin.js'
 import { setup, type World } from './helpers/setup.js'
 
@@ -34,17 +34,17 @@ interface Stored extends World {
 }
 
 /** A world with `v1` (stored with `cacheControl`) in its cache. */
-async function storedEntry (t: TestContext, options: CacheOptions, cacheControl: string): Promise<Stored> {
+async function storedEntry (t: TestContext, options: CacheOptions, cacheControl: string, consumer: Consumer = viaRequest): Promise<Stored> {
   const behaviour: Behaviour = { failing: false, gate: undefined }
   const world = await setup(t, options, serving(cacheControl, behaviour))
-  const send = (headers?: Record<string, string>): Promise<Answer> => viaRequest.send(`${world.origin.url}/r`, { dispatcher: world.dispatcher, headers })
+  const send = (headers?: Record<string, string>): Promise<Answer> => consumer.send(`${world.origin.url}/r`, { dispatcher: world.dispatcher, headers })
   assert.equal((await send()).cacheStatus?.stored, true)
   return { ...world, behaviour, send }
 }
 
 /** The same, once `v1` (stored with max-age=1) is about 0.1 s stale. */
-async function staleEntry (t: TestContext, options: CacheOptions, cacheControl: string): Promise<Stored> {
-  const stored = await storedEntry(t, options, cacheControl)
+async function staleEntry (t: TestContext, options: CacheOptions, cacheControl: string, consumer?: Consumer): Promise<Stored> {
+  const stored = await storedEntry(t, options, cacheControl, consumer)
   await sleep(1100)
   return stored
 }
@@ -67,18 +67,20 @@ describe('stale-if-error', { concurrency: true }, () => {
     ['the request directive', {}, 'max-age=1', { 'cache-control': 'stale-if-error=60' }]
   ]
   for (const [name, options, cacheControl, requestHeaders] of allowing) {
-    test(`${name}: a 5xx is answered with the stale entry`, async (t) => {
-      const { behaviour, send, origin } = await staleEntry(t, options, cacheControl)
-      behaviour.failing = true
-      assertServedStale(await send(requestHeaders), { hit: true, fwd: 'stale', fwdStatus: 503, detail: 'stale-if-error' })
-      assert.equal(origin.count(), 2, 'the origin was asked')
-    })
+    for (const consumer of [viaRequest, viaFetch]) {
+      test(`${name}: a 5xx is answered with the stale entry (${consumer.name})`, async (t) => {
+        const { behaviour, send, origin } = await staleEntry(t, options, cacheControl, consumer)
+        behaviour.failing = true
+        assertServedStale(await send(requestHeaders), { hit: true, fwd: 'stale', fwdStatus: 503, detail: 'stale-if-error' })
+        assert.equal(origin.count(), 2, 'the origin was asked')
+      })
 
-    test(`${name}: an unreachable origin is answered with the stale entry`, async (t) => {
-      const { send, origin } = await staleEntry(t, options, cacheControl)
-      await origin.close()
-      assertServedStale(await send(requestHeaders), { hit: true, fwd: 'stale', detail: 'stale-if-error' })
-    })
+      test(`${name}: an unreachable origin is answered with the stale entry (${consumer.name})`, async (t) => {
+        const { send, origin } = await staleEntry(t, options, cacheControl, consumer)
+        await origin.close()
+        assertServedStale(await send(requestHeaders), { hit: true, fwd: 'stale', detail: 'stale-if-error' })
+      })
+    }
   }
 
   test('past the window, the 5xx reaches the caller', async (t) => {
@@ -136,25 +138,27 @@ describe('stale-while-revalidate', { concurrency: true }, () => {
     ['the response directive', {}, 'max-age=1, stale-while-revalidate=30']
   ]
   for (const [name, options, cacheControl] of allowing) {
-    test(`${name}: answered stale at once, refreshed once in the background, then fresh`, async (t) => {
-      const { behaviour, send, origin } = await staleEntry(t, options, cacheControl)
-      let release = (): void => {}
-      behaviour.gate = new Promise((resolve) => { release = resolve })
-      // The origin holds the refresh until released: these answers cannot have waited for it.
-      const answers = [...await Promise.all([send(), send(), send()]), await send(), await send()]
-      for (const answer of answers) assertServedStale(answer, { hit: true, fwd: 'stale', detail: 'stale-while-revalidate' })
-      release()
-      // Until the refresh has landed, requests are still answered stale (and start no other refresh).
-      let answer = await send()
-      for (let tries = 0; answer.text !== 'v2' && tries < 100; tries++) {
-        await sleep(20)
-        answer = await send()
-      }
-      assert.equal(answer.text, 'v2')
-      assert.equal(answer.cacheStatus?.hit, true)
-      assert.ok((answer.cacheStatus?.ttl ?? 0) > 50, 'fresh, with the refresh\'s max-age=60')
-      assert.equal(origin.count(), 2, 'one background request in all')
-    })
+    for (const consumer of [viaRequest, viaFetch]) {
+      test(`${name}: answered stale at once, refreshed once in the background, then fresh (${consumer.name})`, async (t) => {
+        const { behaviour, send, origin } = await staleEntry(t, options, cacheControl, consumer)
+        let release = (): void => {}
+        behaviour.gate = new Promise((resolve) => { release = resolve })
+        // The origin holds the refresh until released: these answers cannot have waited for it.
+        const answers = [...await Promise.all([send(), send(), send()]), await send(), await send()]
+        for (const answer of answers) assertServedStale(answer, { hit: true, fwd: 'stale', detail: 'stale-while-revalidate' })
+        release()
+        // Until the refresh has landed, requests are still answered stale (and start no other refresh).
+        let answer = await send()
+        for (let tries = 0; answer.text !== 'v2' && tries < 100; tries++) {
+          await sleep(20)
+          answer = await send()
+        }
+        assert.equal(answer.text, 'v2')
+        assert.equal(answer.cacheStatus?.hit, true)
+        assert.ok((answer.cacheStatus?.ttl ?? 0) > 50, 'fresh, with the refresh\'s max-age=60')
+        assert.equal(origin.count(), 2, 'one background request in all')
+      })
+    }
   }
 
   test('past the window: the request waits for the origin', async (t) => {

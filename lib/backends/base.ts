@@ -53,10 +53,10 @@ export interface ExpiringStoreOptions extends StoreOptions {
   keepStaleFor?: number | string
 }
 
-/** The {@link CacheBackendOptions} of a backend with {@link ExpiringStoreOptions}, validated. */
-export function expiringStoreOptions (options: ExpiringStoreOptions, owner: string): CacheBackendOptions {
-  const { timeout, retryAfter, keepStaleFor = '1h' } = options
-  return { timeout, retryAfter, keepStaleFor: durationMs(keepStaleFor, `${owner}: keepStaleFor`) }
+/** Splits a backend's options: the {@link ExpiringStoreOptions}, validated, and the rest (its client's). */
+export function expiringStoreOptions<T extends ExpiringStoreOptions> (options: T, owner: string): { store: CacheBackendOptions, rest: Omit<T, keyof ExpiringStoreOptions> } {
+  const { timeout, retryAfter, keepStaleFor = '1h', ...rest } = options
+  return { store: { timeout, retryAfter, keepStaleFor: durationMs(keepStaleFor, `${owner}: keepStaleFor`) }, rest }
 }
 
 /** Opens the Keyv store; called again (after `retryAfter`) when an earlier attempt failed. */
@@ -262,12 +262,19 @@ export class CacheBackend {
     await (await this.#keyv).clear()
   }
 
+  /**
+   * Reads the entry under `key`, following it when it is the alias of a redirect chain's URL: the entry found, and
+   * the key it is stored under.
+   */
+  async getResolved (key: string): Promise<{ key: string, entry: CacheEntry | undefined }> {
+    const entry = await this.get(key)
+    const target = entry && isAlias(entry) ? aliasTarget(entry) : undefined
+    return target === undefined ? { key, entry } : { key: target, entry: await this.get(target) }
+  }
+
   /** True when a response for this request is stored (fresh or not). */
   async hasUrl (url: string | URL, init?: UrlRequestInit): Promise<boolean> {
-    const entry = await this.get(keyOfUrl(this.keyBuilder, url, init))
-    // A URL of a redirect chain has a response stored while the entry its alias names does.
-    const target = entry && isAlias(entry) ? aliasTarget(entry) : undefined
-    return target === undefined ? entry !== undefined : (await this.get(target)) !== undefined
+    return (await this.getResolved(keyOfUrl(this.keyBuilder, url, init))).entry !== undefined
   }
 
   /** Deletes the response stored for this request; true when there was one. */

@@ -38,8 +38,8 @@ export class DynamoDBBackend extends CacheBackend {
     }
     assertInstalled('@keyv/dynamo', 'DynamoDBBackend')
     assertInstalled('@aws-sdk/client-dynamodb', 'DynamoDBBackend')
-    const { timeout: _timeout, retryAfter: _retryAfter, keepStaleFor: _keepStaleFor, ...clientConfig } = options
-    super(async () => openTable(cacheName, clientConfig), { ...expiringStoreOptions(options, 'DynamoDBBackend'), maxEntrySize: DYNAMODB_MAX_ENTRY_SIZE })
+    const { store, rest: clientConfig } = expiringStoreOptions(options, 'DynamoDBBackend')
+    super(async () => openTable(cacheName, clientConfig), { ...store, maxEntrySize: DYNAMODB_MAX_ENTRY_SIZE })
     this.cacheName = cacheName
   }
 

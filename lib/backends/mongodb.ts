@@ -22,8 +22,6 @@ export type MongoDBBackendOptions = ExpiringStoreOptions & MongoClientOptions & 
  */
 export const MONGODB_MAX_ENTRY_SIZE = 12_000_000
 
-const OWN_OPTIONS = new Set(['timeout', 'retryAfter', 'keepStaleFor', 'url', 'collection'])
-
 export class MongoDBBackend extends CacheBackend {
   /** The database the entries are kept in. */
   readonly cacheName: string
@@ -33,15 +31,15 @@ export class MongoDBBackend extends CacheBackend {
     if (typeof cacheName !== 'string' || !/^[^/\\. "$*<>:|?]{1,63}$/.test(cacheName)) {
       throw new TypeError(`MongoDBBackend: cacheName must be a MongoDB database name (up to 63 characters, none of /\\. "$*<>:|?); got ${JSON.stringify(cacheName)}`)
     }
-    const { url = 'mongodb://127.0.0.1:27017', collection = 'responses' } = options
+    const { store, rest } = expiringStoreOptions(options, 'MongoDBBackend')
+    const { url = 'mongodb://127.0.0.1:27017', collection = 'responses', ...driverOptions } = rest
     if (typeof collection !== 'string' || collection === '' || collection.includes('$')) {
       throw new TypeError(`MongoDBBackend: collection must be a collection name; got ${JSON.stringify(collection)}`)
     }
     assertInstalled('@keyv/mongo', 'MongoDBBackend')
-    const driverOptions: MongoClientOptions = Object.fromEntries(Object.entries(options).filter(([name]) => !OWN_OPTIONS.has(name)))
     // The driver waits 30 s for an unreachable server by default; the cache gives up far sooner.
     driverOptions.serverSelectionTimeoutMS ??= 5000
-    super(async () => openMongo(url, cacheName, collection, driverOptions), { ...expiringStoreOptions(options, 'MongoDBBackend'), maxEntrySize: MONGODB_MAX_ENTRY_SIZE })
+    super(async () => openMongo(url, cacheName, collection, driverOptions), { ...store, maxEntrySize: MONGODB_MAX_ENTRY_SIZE })
     this.cacheName = cacheName
   }
 }

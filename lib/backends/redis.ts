@@ -22,7 +22,6 @@ export type RedisBackendOptions = ExpiringStoreOptions & {
   rootNodes?: RedisClusterOptions['rootNodes']
 } & Omit<Partial<RedisClientOptions>, 'url'> & Omit<Partial<RedisClusterOptions>, 'rootNodes'>
 
-const OWN_OPTIONS = new Set(['timeout', 'retryAfter', 'keepStaleFor', 'url', 'client', 'rootNodes'])
 /** The events @keyv/redis listens to on the client it is given (and never stops listening to). */
 const CLIENT_EVENTS = ['error', 'connect', 'disconnect', 'reconnecting'] as const
 
@@ -41,8 +40,9 @@ export class RedisBackend extends CacheBackend {
       throw new TypeError('RedisBackend: give either client, or url / rootNodes, not both')
     }
     assertInstalled('@keyv/redis', 'RedisBackend')
-    const opened = openRedis(cacheName, options)
-    super(opened.then(({ keyv }) => keyv), expiringStoreOptions(options, 'RedisBackend'))
+    const { store, rest } = expiringStoreOptions(options, 'RedisBackend')
+    const opened = openRedis(cacheName, rest, store.timeout ?? 2000)
+    super(opened.then(({ keyv }) => keyv), store)
     this.cacheName = cacheName
     this.#client = opened
   }
@@ -63,14 +63,14 @@ export class RedisBackend extends CacheBackend {
   }
 }
 
-async function openRedis (cacheName: string, options: RedisBackendOptions): Promise<{ keyv: Keyv, client: RedisClientConnectionType, owned: boolean, listeners: Array<[string, (...args: unknown[]) => void]> }> {
+async function openRedis (cacheName: string, options: Omit<RedisBackendOptions, keyof ExpiringStoreOptions>, timeout: number): Promise<{ keyv: Keyv, client: RedisClientConnectionType, owned: boolean, listeners: Array<[string, (...args: unknown[]) => void]> }> {
   const { default: KeyvRedis, createClient, createCluster } = await import('@keyv/redis')
-  const clientOptions = Object.fromEntries(Object.entries(options).filter(([name]) => !OWN_OPTIONS.has(name)))
+  const { url = 'redis://127.0.0.1:6379', client: given, rootNodes, ...clientOptions } = options
   // Commands fail at once while the server is unreachable (instead of queueing until it is back), so a request
   // goes to the network without waiting; the client reconnects by itself.
-  const client = (options.client ?? (options.rootNodes === undefined
-    ? createClient({ url: options.url ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true, ...clientOptions })
-    : createCluster({ rootNodes: options.rootNodes, ...clientOptions, defaults: { disableOfflineQueue: true, ...(clientOptions.defaults as object | undefined) } }))) as RedisClientConnectionType
+  const client = (given ?? (rootNodes === undefined
+    ? createClient({ url, disableOfflineQueue: true, ...clientOptions })
+    : createCluster({ rootNodes, ...clientOptions, defaults: { disableOfflineQueue: true, ...clientOptions.defaults } }))) as RedisClientConnectionType
   const before = new Map(CLIENT_EVENTS.map((event) => [event, new Set((client as unknown as EventClient).listeners(event))]))
   const adapter = new KeyvRedis(client, { namespace: cacheName, keyPrefixSeparator: ':', throwOnErrors: true })
   const listeners = CLIENT_EVENTS.flatMap((event) => (client as unknown as EventClient).listeners(event)
@@ -80,11 +80,11 @@ async function openRedis (cacheName: string, options: RedisBackendOptions): Prom
   const keyv = textKeyv(adapter)
   // (Keyv sets its own namespace, none, on the adapter: the prefix is set after it.)
   adapter.namespace = cacheName
-  if (options.client === undefined) {
+  if (given === undefined) {
     // Wait for the first connection, but no longer than a read may take: while the server is down, the client
     // keeps reconnecting in the background and reads fail at once.
     const connected = client.connect().catch((error: unknown) => debug('redis: connecting failed: %s', error))
-    await Promise.race([connected, delay(Math.min(options.timeout ?? 2000, 2000), undefined, { ref: false })])
+    await Promise.race([connected, delay(Math.min(timeout, 2000), undefined, { ref: false })])
   }
-  return { keyv, client, owned: options.client === undefined, listeners }
+  return { keyv, client, owned: given === undefined, listeners }
 }

@@ -24,8 +24,6 @@ export function uniqueName (): string {
   return `ucc_${process.pid}_${Date.now().toString(36)}_${++names}`
 }
 
-const patient = { timeout: 10_000 }
-
 export const dynamoConfig = { endpoint: services.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }
 
 /** The backends that need no server: every interceptor behaviour is tested on these. */
@@ -34,20 +32,17 @@ export const backendCases: BackendCase[] = [
   { name: 'sqlite', make: (cacheName = uniqueName()) => new SQLiteBackend(join(tempDir(), cacheName)) }
 ]
 
-/**
- * Every backend: the contract suite runs on all of them. (The networked ones with a long store timeout: the suite checks
- * what they store, and two cores running every test file at once can make a write take longer than the default 2 s.)
- */
+/** Every backend: the contract suite runs on all of them. */
 export const allBackendCases: BackendCase[] = [
   ...backendCases,
-  { name: 'redis', service: 'redis', make: (cacheName = uniqueName(), options) => new RedisBackend(cacheName, { url: services.redisUrl, ...patient, ...options }) },
+  { name: 'redis', service: 'redis', make: (cacheName = uniqueName(), options) => new RedisBackend(cacheName, { url: services.redisUrl, ...options }) },
   {
     name: 'redis cluster',
     service: 'redis-cluster',
-    make: (cacheName = uniqueName(), options) => new RedisBackend(cacheName, { rootNodes: services.clusterNodes.map((url) => ({ url })), ...patient, ...options })
+    make: (cacheName = uniqueName(), options) => new RedisBackend(cacheName, { rootNodes: services.clusterNodes.map((url) => ({ url })), ...options })
   },
-  { name: 'mongodb', service: 'mongodb', make: (cacheName = uniqueName(), options) => new MongoDBBackend(cacheName, { url: services.mongoUrl, ...patient, ...options }) },
-  { name: 'dynamodb', service: 'dynamodb', make: (cacheName = uniqueName(), options) => new DynamoDBBackend(cacheName, { ...dynamoConfig, ...patient, ...options }) }
+  { name: 'mongodb', service: 'mongodb', make: (cacheName = uniqueName(), options) => new MongoDBBackend(cacheName, { url: services.mongoUrl, ...options }) },
+  { name: 'dynamodb', service: 'dynamodb', make: (cacheName = uniqueName(), options) => new DynamoDBBackend(cacheName, { ...dynamoConfig, ...options }) }
 ]
 
 /** True when the backend's server (if it needs one) is reachable; otherwise the test is skipped, or fails in CI. */

@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici'
 import type { CacheBackend } from './backends/base.js'
 import { formatCacheStatus, type CacheStatus, type ForwardReason } from './cache-status.js'
-import type { CacheEntry } from './entry.js'
+import { isResponse, type CacheEntry } from './entry.js'
 import type { CacheableRequest, Slot } from './exchange.js'
 import { DO_NOT_CACHE } from './expiry.js'
 import { forward, forwardUncached } from './forward.js'
@@ -14,7 +14,7 @@ import { toHeaderRecord } from './headers.js'
 import { debug } from './log.js'
 import { resolveOptions, resolveRequestOptions, type CacheOptions, type Settings } from './options.js'
 import { acceptsStale, isConditional, isFresh, requestDirectives, withinStaleWindow } from './policy.js'
-import { entryResponse, entryTimes, failRequest, replay, syntheticResponse } from './replay.js'
+import { entryResponse, entryTimes, failRequest, FRESH_HIT, replay, syntheticResponse } from './replay.js'
 import { readRequestBody, requestUrl } from './request.js'
 import { passesFilter, varyMatches } from './stored-entry.js'
 import { isVariantIndex, readIndex, variantKey } from './variants.js'
@@ -52,9 +52,29 @@ async function lookUp (settings: Settings, request: CacheableRequest, key: strin
 }
 
 /** A stored entry as the answer to a request (without its body for a HEAD). */
-function answerWith (request: CacheableRequest, entry: CacheEntry, status: Omit<CacheStatus, 'ttl'> = { hit: true }): void {
+function answerWith (request: CacheableRequest, entry: CacheEntry, status: Omit<CacheStatus, 'ttl'> = FRESH_HIT): void {
   const response = entryResponse(entry, status)
   replay(request.handler, request.method === 'HEAD' && entry.method !== 'HEAD' ? { ...response, body: Buffer.alloc(0) } : response)
+}
+
+/**
+ * The common hit, answered in the same turn, with no promise: a request without a body whose fresh response this
+ * process holds in memory (a MemoryBackend, or a backend's memory layer). False when it needs the full flow.
+ */
+function answeredAtOnce (settings: Settings, request: CacheableRequest): boolean {
+  const { options, perRequest } = request
+  if (request.method === 'HEAD' || (options.body !== undefined && options.body !== null) || perRequest.refresh === true || perRequest.forceRefresh === true) return false
+  let key: string
+  try {
+    key = settings.keys.keyOf({ method: request.method, url: request.url.href, headers: request.headers, body: undefined }, request.url)
+  } catch {
+    return false // (the full flow logs it and forwards the request)
+  }
+  const entry = settings.backend.peek(key)
+  if (entry === undefined || !isResponse(entry) || !settings.allowedCodes.has(entry.status) || settings.filter !== undefined) return false
+  if (!varyMatches(settings, entry, request.headers) || !isFresh(entryTimes(entry), request.directives, Date.now())) return false
+  answerWith(request, entry)
+  return true
 }
 
 /** Refreshes a stale entry in the background, at most once at a time per key; nobody waits for it. */
@@ -134,6 +154,7 @@ function dispatchWithCache (settings: Settings, dispatch: Dispatch, interceptorO
   if (settingsExpiry === DO_NOT_CACHE) return uncached('bypass', 'do-not-cache')
 
   const request: CacheableRequest = { options, handler, dispatch, method, url, headers, directives, perRequest, settingsExpiry }
+  if (answeredAtOnce(settings, request)) return true
   answer(settings, request).catch((error: unknown) => failRequest(handler, error as Error))
   return true
 }

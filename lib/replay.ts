@@ -118,7 +118,21 @@ export interface PreparedHeaders {
   directives: Directives
   /** A `Cache-Status` the origin (or a cache before it) sent, which ours is appended to. */
   upstreamCacheStatus: string | undefined
+  /** The per-hit headers of the last fresh hit: reused by the next one while its `Age` and ttl are the same. */
+  lastHit?: PerHitHeaders
 }
+
+/** What changes from hit to hit: `Age` and `Cache-Status`, and the raw header list that ends with them. */
+interface PerHitHeaders {
+  age: number
+  ttl: number | undefined
+  ageText: string
+  cacheStatus: string
+  rawHeaders: Buffer[]
+}
+
+/** The status of a plain fresh hit, the one whose per-hit headers are kept with the entry. */
+export const FRESH_HIT: Readonly<Omit<CacheStatus, 'ttl'>> = Object.freeze({ hit: true })
 
 const prepared = new WeakMap<CacheEntry, PreparedHeaders>()
 
@@ -148,22 +162,32 @@ export function entryTimes (entry: CacheEntry): EntryTimes {
   return { expiresAt: entry.expiresAt, createdAt: entry.createdAt, directives: preparedHeaders(entry).directives }
 }
 
-/** An entry as a response to replay, with its `Age` and this cache's `Cache-Status` (`status`, and the entry's ttl) added. */
+function perHitHeaders (ready: PreparedHeaders, status: Omit<CacheStatus, 'ttl'>, age: number, ttl: number | undefined): PerHitHeaders {
+  const ours = formatCacheStatus({ ...status, ttl })
+  const cacheStatus = ready.upstreamCacheStatus === undefined ? ours : `${ready.upstreamCacheStatus}, ${ours}`
+  const ageText = String(age)
+  const rawHeaders = ready.rawHeaders.concat(AGE, Buffer.from(ageText), CACHE_STATUS, Buffer.from(ours, 'latin1'))
+  return { age, ttl, ageText, cacheStatus, rawHeaders }
+}
+
+/**
+ * An entry as a response to replay, with its `Age` and this cache's `Cache-Status` (`status`, and the entry's ttl)
+ * added. For a {@link FRESH_HIT}, those are formatted once per second of the entry's life, not once per hit.
+ */
 export function entryResponse (entry: CacheEntry, status: Omit<CacheStatus, 'ttl'>, now = Date.now()): Replayable {
-  const { headers, rawHeaders, upstreamCacheStatus } = preparedHeaders(entry)
-  const cacheStatus = formatCacheStatus({ ...status, ttl: ttlSeconds(entry.expiresAt, now) })
-  const ageText = String(ageSeconds(entry.createdAt, now))
-  // A fresh object per hit (callers may change the one they get); the two per-hit headers set after the copy.
-  const answer: ResponseHeaders = Object.assign({}, headers)
-  answer['cache-status'] = upstreamCacheStatus === undefined ? cacheStatus : `${upstreamCacheStatus}, ${cacheStatus}`
-  answer.age = ageText
-  return {
-    status: entry.status,
-    statusText: entry.statusText,
-    headers: answer,
-    rawHeaders: rawHeaders.concat(AGE, Buffer.from(ageText), CACHE_STATUS, Buffer.from(cacheStatus, 'latin1')),
-    body: entry.body
+  const ready = preparedHeaders(entry)
+  const age = ageSeconds(entry.createdAt, now)
+  const ttl = ttlSeconds(entry.expiresAt, now)
+  let perHit = status === FRESH_HIT ? ready.lastHit : undefined
+  if (perHit === undefined || perHit.age !== age || perHit.ttl !== ttl) {
+    perHit = perHitHeaders(ready, status, age, ttl)
+    if (status === FRESH_HIT) ready.lastHit = perHit
   }
+  // A fresh object per hit (callers may change the one they get); the two per-hit headers set after the copy.
+  const headers: ResponseHeaders = Object.assign({}, ready.headers)
+  headers['cache-status'] = perHit.cacheStatus
+  headers.age = perHit.ageText
+  return { status: entry.status, statusText: entry.statusText, headers, rawHeaders: perHit.rawHeaders, body: entry.body }
 }
 
 /** A response made here, not by the origin (the 504 of an only-if-cached miss). */

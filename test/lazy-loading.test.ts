@@ -2,7 +2,7 @@
  * A user who installs only this package (with its dependencies, and undici) can import it and cache with
  * MemoryBackend: importing it loads no optional store package. Each other backend, constructed without its store
  * package, names the package and how to install it. Checked for real: a child process in a directory that holds
- * nothing else (not even @keyv/sqlite, an optional dependency: as after `npm install --omit=optional`, or when its
+ * nothing else (not even sqlite3, an optional dependency: as after `npm install --omit=optional`, or when its
  * native build failed).
  */
 import assert from 'node:assert/strict'
@@ -20,7 +20,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 
 /** Each backend that needs an optional package, and the package. */
 const optional: Record<string, string> = {
-  SQLiteBackend: '@keyv/sqlite',
+  SQLiteBackend: 'sqlite3',
   RedisBackend: '@keyv/redis',
   MongoDBBackend: '@keyv/mongo',
   DynamoDBBackend: '@keyv/dynamo'

@@ -6,6 +6,7 @@ import { toHeaderRecord } from '../headers.js'
 import { durationMs } from '../expiry.js'
 import { KeyBuilder, type CacheRequest } from '../key.js'
 import { debug } from '../log.js'
+import { MemoryLayer, type MemoryLayerOptions } from './memory-layer.js'
 
 /** How entries are turned into the values a Keyv store holds, and back. */
 export interface EntryCodec {
@@ -29,6 +30,12 @@ export interface StoreOptions {
    * network, with no wait, and nothing is written until then; the next request tries the store again. Default 1000.
    */
   retryAfter?: number
+  /**
+   * Keep recently read and written entries decoded in this process as well, so that a hit on a hot URL costs a Map
+   * lookup instead of a trip to the store. `true` for the defaults. Entries are re-read from the store after
+   * `maxAge` (default 1 s): that is how long another process's change of an entry may go unseen here. Default off.
+   */
+  memoryLayer?: boolean | MemoryLayerOptions
 }
 
 export interface CacheBackendOptions extends StoreOptions {
@@ -55,8 +62,8 @@ export interface ExpiringStoreOptions extends StoreOptions {
 
 /** Splits a backend's options: the {@link ExpiringStoreOptions}, validated, and the rest (its client's). */
 export function expiringStoreOptions<T extends ExpiringStoreOptions> (options: T, owner: string): { store: CacheBackendOptions, rest: Omit<T, keyof ExpiringStoreOptions> } {
-  const { timeout, retryAfter, keepStaleFor = '1h', ...rest } = options
-  return { store: { timeout, retryAfter, keepStaleFor: durationMs(keepStaleFor, `${owner}: keepStaleFor`) }, rest }
+  const { timeout, retryAfter, memoryLayer, keepStaleFor = '1h', ...rest } = options
+  return { store: { timeout, retryAfter, memoryLayer, keepStaleFor: durationMs(keepStaleFor, `${owner}: keepStaleFor`) }, rest }
 }
 
 /** Opens the Keyv store; called again (after `retryAfter`) when an earlier attempt failed. */
@@ -110,6 +117,10 @@ export class CacheBackend {
   #restingUntil = 0
   /** Writes still in flight, by key: a read of the same key waits for them, so a process reads its own writes. */
   readonly #pending = new Map<string, Promise<void>>()
+  /** Recently read and written entries, kept decoded (the `memoryLayer` option). */
+  readonly #layer: MemoryLayer | undefined
+  /** Counts the writes and deletes started: a read that overlapped one does not refresh the memory layer. */
+  #changes = 0
   /**
    * The key rules `hasUrl` and `deleteUrl` use. The interceptor a backend is given to sets its own; a backend
    * shared by interceptors with different key options uses those of the last one created.
@@ -121,12 +132,13 @@ export class CacheBackend {
    * that fails to open is opened again by a later request, `retryAfter` ms on.
    */
   constructor (store: Keyv | Promise<Keyv> | StoreOpener, options: CacheBackendOptions = {}) {
-    const { codec = binaryCodec, timeout = 2000, retryAfter = 1000, keepStaleFor, maxEntrySize = Infinity } = options
+    const { codec = binaryCodec, timeout = 2000, retryAfter = 1000, keepStaleFor, maxEntrySize = Infinity, memoryLayer } = options
     this.#timeout = positiveMs(timeout, 'timeout', true, new.target.name)
     this.#retryAfter = positiveMs(retryAfter, 'retryAfter', false, new.target.name)
     this.#keepStaleFor = keepStaleFor
     this.maxEntrySize = maxEntrySize
     this.#codec = codec
+    if (memoryLayer !== undefined && memoryLayer !== false) this.#layer = new MemoryLayer(memoryLayer === true ? {} : memoryLayer, new.target.name)
     this.#open = typeof store === 'function' ? store : undefined
     this.#keyv = this.#opened(typeof store === 'function' ? store() : Promise.resolve(store))
   }
@@ -166,7 +178,10 @@ export class CacheBackend {
    * exception, so the request goes to the network.
    */
   async get (key: string): Promise<CacheEntry | undefined> {
+    const kept = this.peek(key)
+    if (kept !== undefined) return kept
     if (this.#restingUntil !== 0 && !this.#usable()) return undefined
+    const changes = this.#changes
     let value: unknown
     try {
       value = await this.#bounded(Promise.resolve(this.#read(key)), `read of ${key}`)
@@ -175,10 +190,25 @@ export class CacheBackend {
       this.#rest()
       return undefined
     }
-    if (value === undefined || value === null) return undefined
-    const entry = this.#codec.decode(value)
-    if (entry === undefined) debug('entry %s is not readable; treated as a miss', key)
+    const entry = value === undefined || value === null ? undefined : this.#codec.decode(value)
+    if (entry === undefined && value !== undefined && value !== null) debug('entry %s is not readable; treated as a miss', key)
+    // (A write or delete that started meanwhile may have been overtaken by this read: leave the layer to it.)
+    if (changes === this.#changes) this.#layer?.set(key, entry)
     return entry
+  }
+
+  /**
+   * The entry under `key` when this process holds it in memory (a MemoryBackend, or the memory layer) and no write
+   * of it is in flight; otherwise undefined, and `get` has the answer. Never waits.
+   */
+  peek (key: string): CacheEntry | undefined {
+    if (this.#pending.size !== 0 && this.#pending.has(key)) return undefined
+    return this.peekValue(key)
+  }
+
+  /** The entry under `key` held in this process's memory, if any. */
+  protected peekValue (key: string): CacheEntry | undefined {
+    return this.#layer?.get(key)
   }
 
   #read (key: string): unknown {
@@ -208,11 +238,17 @@ export class CacheBackend {
    * write is logged and leaves the cache without the entry.
    */
   set (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>): Promise<void> {
-    return this.#track(key, this.#write(key, entry))
+    return this.#change(key, async () => this.#write(key, entry))
   }
 
-  /** Registers a change of `key` still in flight: reads of the key wait for it, and so does the next change. */
-  #track<T> (key: string, change: Promise<T>): Promise<T> {
+  /**
+   * Runs a change of `key` once the change of it before (if any) has settled, so that changes apply in the order they
+   * were asked for; reads of the key wait for it from now on.
+   */
+  #change<T> (key: string, run: () => Promise<T>): Promise<T> {
+    this.#changes++
+    const previous = this.#pending.get(key)
+    const change = previous === undefined ? run() : previous.then(run)
     const tracked = change.finally(() => {
       if (this.#pending.get(key) === settled) this.#pending.delete(key)
     })
@@ -232,7 +268,9 @@ export class CacheBackend {
           return
         }
         const ttl = this.#storeTtl(value)
-        if (ttl === undefined || ttl > 0) await (await this.#keyv).set(key, this.#codec.encode(value), ttl)
+        if (ttl !== undefined && ttl <= 0) return
+        await (await this.#keyv).set(key, this.#codec.encode(value), ttl)
+        this.#layer?.set(key, value)
       })(), `write of ${key}`)
     } catch (error) {
       // (Only a failed read rests the store: a write that is slow under load says less about the store.)
@@ -249,16 +287,18 @@ export class CacheBackend {
   /** Deletes one entry by key; true when there was one. */
   delete (key: string): Promise<boolean> {
     // Registered at once: a read of the key that starts after this call waits for the deletion.
-    const previous = this.#pending.get(key)
-    return this.#track(key, (async () => {
-      await previous
-      return (await this.#keyv).delete(key)
-    })())
+    return this.#change(key, async () => {
+      const deleted = await (await this.#keyv).delete(key)
+      // (After the store's deletion: a write queued before this one has put its entry in the layer by now.)
+      this.#layer?.delete(key)
+      return deleted
+    })
   }
 
   /** Deletes every entry. */
   async clear (): Promise<void> {
     await this.flush()
+    this.#layer?.clear()
     await (await this.#keyv).clear()
   }
 
@@ -301,7 +341,10 @@ export class CacheBackend {
       if (entry === undefined || (entry.expiresAt !== null && entry.expiresAt <= now)) doomed.push(key)
     }
     const keyv = await this.#keyv
-    for (const key of doomed) await keyv.delete(key)
+    for (const key of doomed) {
+      this.#layer?.delete(key)
+      await keyv.delete(key)
+    }
     return doomed.length
   }
 

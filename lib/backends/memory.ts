@@ -1,6 +1,7 @@
 /** MemoryBackend: entries kept as objects in this process, bounded by count and bytes, least recently used out first. */
 import Keyv from 'keyv'
-import { entrySize, isCacheEntry } from '../entry.js'
+import { entrySize, isCacheEntry, type CacheEntry } from '../entry.js'
+import { assertLimit, Lru } from '../lru.js'
 import { CacheBackend, type EntryCodec } from './base.js'
 
 export interface MemoryBackendOptions {
@@ -13,78 +14,36 @@ export interface MemoryBackendOptions {
 /** What Keyv hands its store: the value with its expiry. */
 interface Envelope { value: unknown, expires?: number }
 
-/** A Map-backed Keyv store with LRU eviction by count and size: O(1) reads, writes and evictions. */
+/** What is kept per key: Keyv's envelope, and the entry in it when it is one (checked once, when it is written). */
+interface Slot { data: Envelope, entry: CacheEntry | undefined }
+
+/** A Keyv store adapter over an {@link Lru}. */
 class LruStore {
-  readonly #map = new Map<string, { data: Envelope, size: number }>()
-  readonly #maxEntries: number
-  readonly #maxSize: number
-  #size = 0
+  readonly lru: Lru<Slot>
   namespace: string | undefined
 
   constructor (maxEntries: number, maxSize: number) {
-    this.#maxEntries = maxEntries
-    this.#maxSize = maxSize
+    this.lru = new Lru(maxEntries, maxSize)
   }
 
-  get bytes (): number { return this.#size }
-  get count (): number { return this.#map.size }
-
   get (key: string): Envelope | undefined {
-    const slot = this.#map.get(key)
-    if (slot === undefined) return undefined
-    // Re-inserting moves the key to the end of the Map's order: the most recently used.
-    this.#map.delete(key)
-    this.#map.set(key, slot)
-    return slot.data
+    return this.lru.get(key)?.data
   }
 
   set (key: string, data: Envelope): boolean {
-    this.delete(key)
-    const size = isCacheEntry(data.value) ? entrySize(data.value) : 0
-    if (size > this.#maxSize) return false
-    this.#map.set(key, { data, size })
-    this.#size += size
-    for (const [oldest, slot] of this.#map) {
-      if (this.#map.size <= this.#maxEntries && this.#size <= this.#maxSize) break
-      this.#map.delete(oldest)
-      this.#size -= slot.size
-    }
-    return true
+    const entry = isCacheEntry(data.value) ? data.value : undefined
+    return this.lru.set(key, { data, entry }, entry === undefined ? 0 : entrySize(entry))
   }
 
-  delete (key: string): boolean {
-    const slot = this.#map.get(key)
-    if (slot === undefined) return false
-    this.#map.delete(key)
-    this.#size -= slot.size
-    return true
-  }
-
-  has (key: string): boolean {
-    return this.#map.has(key)
-  }
-
-  clear (): void {
-    this.#map.clear()
-    this.#size = 0
-  }
-
-  * entries (): IterableIterator<[string, unknown]> {
-    for (const [key, slot] of this.#map) yield [key, slot.data.value]
-  }
+  delete (key: string): boolean { return this.lru.delete(key) }
+  has (key: string): boolean { return this.lru.has(key) }
+  clear (): void { this.lru.clear() }
 }
 
-/** Entries are kept as the objects themselves: no serialization on either path. */
+/** Entries are kept as the objects themselves: no serialization on either path (values were checked when written). */
 const objectCodec: EntryCodec = {
   encode: (entry) => entry,
-  decode: (value) => isCacheEntry(value) ? value : undefined
-}
-
-function assertLimit (value: unknown, option: string): number {
-  if (typeof value !== 'number' || !(value > 0) || (!Number.isInteger(value) && value !== Infinity)) {
-    throw new TypeError(`MemoryBackend: ${option} must be a positive integer or Infinity; got ${String(value)}`)
-  }
-  return value
+  decode: (value) => value as CacheEntry | undefined
 }
 
 /** The default backend: fast, bounded, and gone when the process ends. */
@@ -93,26 +52,29 @@ export class MemoryBackend extends CacheBackend {
 
   constructor (options: MemoryBackendOptions = {}) {
     const store = new LruStore(
-      assertLimit(options.maxEntries ?? 10_000, 'maxEntries'),
-      assertLimit(options.maxSize ?? 128 * 1024 * 1024, 'maxSize')
+      assertLimit(options.maxEntries ?? 10_000, 'MemoryBackend: maxEntries'),
+      assertLimit(options.maxSize ?? 128 * 1024 * 1024, 'MemoryBackend: maxSize')
     )
     super(new Keyv(store, { namespace: undefined, useKeyPrefix: false, serialize: undefined, deserialize: undefined, throwOnErrors: true }), { codec: objectCodec, timeout: Infinity })
     this.#store = store
   }
 
   /** How many entries are kept. */
-  get size (): number { return this.#store.count }
+  get size (): number { return this.#store.lru.count }
 
   /** How many bytes the kept entries take, approximately. */
-  get bytes (): number { return this.#store.bytes }
+  get bytes (): number { return this.#store.lru.bytes }
 
   /** Reads the map directly: a hit costs a Map lookup, not a trip through Keyv's hooks and promises. */
-  protected override readValue (key: string): unknown {
-    return this.#store.get(key)?.value
+  protected override readValue (key: string): CacheEntry | undefined {
+    return this.#store.lru.get(key)?.entry
+  }
+
+  protected override peekValue (key: string): CacheEntry | undefined {
+    return this.readValue(key)
   }
 
   protected override async * rawEntries (): AsyncIterable<[string, unknown]> {
-    yield * [...this.#store.entries()]
+    yield * [...this.#store.lru.entries()].map(([key, slot]): [string, unknown] => [key, slot.entry])
   }
 }
-

@@ -13,3 +13,13 @@ export async function doneOrFailed (adapter: ErrorEmitter, operation: Promise<un
     if (onError) adapter.off('error', onError)
   }
 }
+
+/**
+ * What `open` will return, opened only once `start()` is called: a backend hands the promise to its base class and
+ * starts it after the base class has checked the options, so that a bad option opens no file or connection.
+ */
+export function openedLater<T> (open: () => Promise<T>): { opened: Promise<T>, start: () => void } {
+  let start!: () => void
+  const opened = new Promise<void>((resolve) => { start = resolve }).then(open)
+  return { opened, start }
+}

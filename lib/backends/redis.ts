@@ -5,7 +5,7 @@ import type { RedisClientConnectionType, RedisClientOptions, RedisClusterOptions
 import { debug } from '../log.js'
 import { CacheBackend, expiringStoreOptions, type ExpiringStoreOptions } from './base.js'
 import { assertInstalled } from './load.js'
-import { doneOrFailed, type ErrorEmitter } from './opening.js'
+import { doneOrFailed, openedLater, type ErrorEmitter } from './opening.js'
 import { textKeyv } from './text-envelope.js'
 
 /**
@@ -41,10 +41,11 @@ export class RedisBackend extends CacheBackend {
     }
     assertInstalled('@keyv/redis', 'RedisBackend')
     const { store, rest } = expiringStoreOptions(options, 'RedisBackend')
-    const opened = openRedis(cacheName, rest, store.timeout ?? 2000)
+    const { opened, start } = openedLater(async () => openRedis(cacheName, rest, store.timeout ?? 2000))
     super(opened.then(({ keyv }) => keyv), store)
     this.cacheName = cacheName
     this.#client = opened
+    start()
   }
 
   /** Deletes every entry of this cache; rejects when Redis fails (the adapter would only emit an error). */

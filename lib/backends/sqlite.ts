@@ -1,12 +1,13 @@
-/** SQLiteBackend: one SQLite file through @keyv/sqlite, in WAL mode so that several processes can share it. */
+/** SQLiteBackend: one SQLite file, in WAL mode so that several processes can share it. */
 import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, extname, join, resolve } from 'node:path'
-import type KeyvSqlite from '@keyv/sqlite'
+import Keyv from 'keyv'
 import { debug } from '../log.js'
 import { CacheBackend, type StoreOptions } from './base.js'
 import { assertInstalled, importOptional } from './load.js'
-import { deserialize, textKeyv } from './text-envelope.js'
+import { openedLater } from './opening.js'
+import { SqliteStore } from './sqlite-store.js'
 
 export interface SQLiteBackendOptions extends StoreOptions {
   /** How long (ms) a write waits for another process's lock before giving up. Default 5000. */
@@ -24,65 +25,51 @@ export function sqlitePath (cacheName: string): string {
   return resolve(extname(expanded) === '' ? `${expanded}.sqlite` : expanded)
 }
 
-type SqliteAdapter = KeyvSqlite & { query: (sql: string, ...params: unknown[]) => Promise<Array<Record<string, unknown>>> }
-
 export class SQLiteBackend extends CacheBackend {
   /** The database file. */
   readonly path: string
-  readonly #adapter: Promise<SqliteAdapter>
+  readonly #store: Promise<SqliteStore>
+  /** The store once open: reads go straight to its prepared statement. */
+  #open: SqliteStore | undefined
   readonly #table: string
 
   constructor (cacheName = 'http_cache', options: SQLiteBackendOptions = {}) {
     if (typeof cacheName !== 'string' || cacheName === '') throw new TypeError(`SQLiteBackend: cacheName must be a file path; got ${String(cacheName)}`)
-    const { busyTimeout = 5000, wal = true, table = 'responses', timeout, retryAfter } = options
+    const { busyTimeout = 5000, wal = true, table = 'responses', timeout, retryAfter, memoryLayer } = options
     if (!Number.isInteger(busyTimeout) || busyTimeout < 0) throw new TypeError(`SQLiteBackend: busyTimeout must be a whole number of ms; got ${String(busyTimeout)}`)
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError(`SQLiteBackend: table must be a plain SQL identifier; got ${JSON.stringify(table)}`)
-    assertInstalled('@keyv/sqlite', 'SQLiteBackend')
+    assertInstalled('sqlite3', 'SQLiteBackend')
     const path = sqlitePath(cacheName)
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    const adapter = openAdapter(path, table, busyTimeout, wal)
-    super(adapter.then((store) => textKeyv(store)), { timeout, retryAfter })
+    const { opened: store, start } = openedLater(async () => SqliteStore.open(await importOptional<typeof import('sqlite3')>('sqlite3'), { path, table, busyTimeout, wal }))
+    const keyv = store.then((opened) => {
+      opened.on('error', (error: unknown) => debug('sqlite: %s', error))
+      return new Keyv(opened, { namespace: undefined, useKeyPrefix: false, serialize: undefined, deserialize: undefined, throwOnErrors: true })
+    })
+    super(keyv, { timeout, retryAfter, memoryLayer })
     this.path = path
-    this.#adapter = adapter
+    this.#store = store
     this.#table = table
+    store.then((opened) => { this.#open = opened }, () => undefined)
+    start()
+  }
+
+  /** One prepared statement, without Keyv's envelope and hooks around it. */
+  protected override readValue (key: string): unknown {
+    return this.#open === undefined ? this.#store.then(async (store) => store.value(key)) : this.#open.value(key)
   }
 
   /** Pages through the table by key (keyset pagination: no rows skipped or repeated while entries are deleted). */
   protected override async * rawEntries (): AsyncIterable<[string, unknown]> {
-    const adapter = await this.#adapter
+    const store = await this.#store
     let after = ''
     for (;;) {
-      const rows = await adapter.query(`SELECT key, value FROM ${this.#table} WHERE key > ? ORDER BY key LIMIT 500`, after)
+      const rows = await store.all<{ key: string, value: unknown }>(`SELECT key, value FROM ${this.#table} WHERE key > ? ORDER BY key LIMIT 500`, after)
       for (const row of rows) {
-        after = String(row.key)
-        let value: unknown
-        try {
-          value = deserialize(String(row.value)).value
-        } catch {
-          value = undefined
-        }
-        yield [after, value]
+        after = row.key
+        yield [after, row.value]
       }
       if (rows.length < 500) return
     }
   }
-}
-
-async function openAdapter (path: string, table: string, busyTimeout: number, wal: boolean): Promise<SqliteAdapter> {
-  const KeyvSqliteClass = await importOptional<typeof KeyvSqlite>('@keyv/sqlite')
-  const adapter = new KeyvSqliteClass({ uri: `sqlite://${path}`, table, busyTimeout }) as SqliteAdapter
-  adapter.on('error', (error: unknown) => debug('sqlite: %s', error))
-  // The first query surfaces a file that cannot be opened, as a rejection the backend handles. (Set here because the
-  // adapter ignores a busyTimeout of 0, and sqlite3 then waits its own default of a second.)
-  await adapter.query(`PRAGMA busy_timeout = ${busyTimeout}`)
-  if (wal && path !== ':memory:') {
-    try {
-      await adapter.query('PRAGMA journal_mode=WAL')
-      await adapter.query('PRAGMA synchronous=NORMAL')
-    } catch (error) {
-      // Another process may hold the lock while switching modes; the file still works in its current mode.
-      debug('sqlite: could not switch %s to WAL: %s', path, error)
-    }
-  }
-  return adapter
 }

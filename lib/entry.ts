@@ -48,7 +48,8 @@ type EntryMeta = Omit<CacheEntry, 'body'>
 export function encodeEntry (entry: CacheEntry): Buffer {
   const { body, ...meta } = entry
   const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8')
-  const out = Buffer.allocUnsafe(PREFIX_LENGTH + metaBytes.length + body.length)
+  // (Not from Node's shared pool: an entry kept in memory would keep the whole 8 KiB pool alive with it.)
+  const out = Buffer.allocUnsafeSlow(PREFIX_LENGTH + metaBytes.length + body.length)
   MAGIC.copy(out, 0)
   out.writeUInt8(ENTRY_VERSION, MAGIC.length)
   out.writeUInt32BE(metaBytes.length, MAGIC.length + 1)

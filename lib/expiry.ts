@@ -122,6 +122,7 @@ export class UrlExpiryPatterns {
 
   /** The expiry of the first pattern matching `url`, or undefined. */
   match (url: string): ExpireAfter | undefined {
+    if (this.#rules.length === 0) return undefined
     const target = withoutScheme(url)
     for (const rule of this.#rules) if (rule.pattern.test(target)) return rule.expireAfter
     return undefined

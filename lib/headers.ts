@@ -21,13 +21,16 @@ function add (record: HeaderRecord, name: unknown, value: unknown): void {
   else record[key] = (Array.isArray(existing) ? existing : [existing]).concat(values)
 }
 
+/** The record of a request without headers. (One shared object; nobody changes it.) */
+const NO_HEADERS: HeaderRecord = Object.freeze(Object.create(null) as HeaderRecord)
+
 /**
  * Reads request headers in any form undici's dispatch accepts: a plain object, a flat `[name, value, …]` array
  * (strings or Buffers), or an iterable of `[name, value]` pairs (`Headers`, `Map`).
  */
 export function toHeaderRecord (headers: unknown): HeaderRecord {
+  if (headers === undefined || headers === null) return NO_HEADERS
   const record: HeaderRecord = Object.create(null) as HeaderRecord
-  if (headers === undefined || headers === null) return record
   if (Array.isArray(headers)) {
     if (headers.length > 0 && Array.isArray(headers[0])) {
       for (const [name, value] of headers as unknown[][]) add(record, name, value)

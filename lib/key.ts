@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto'
 import { normalizeHeaderValue } from './cache-control.js'
 import type { HeaderRecord } from './headers.js'
-import { BoundedMap } from './bounded-map.js'
 
 /** What a cache key is computed from; also what a custom `keyFn` receives. */
 export interface CacheRequest {
@@ -31,6 +30,7 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'
  * `includeHeaders`, so that two users' responses never share an entry (list one in `ignoredParams` to share).
  */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie'] as const
+const NONE: readonly string[] = Object.freeze([])
 
 export interface KeySettings {
   ignoredParams: readonly string[]
@@ -54,8 +54,8 @@ export class KeyBuilder {
   readonly #includeAll: boolean
   readonly #included: readonly string[]
   readonly #keyFn: KeyFn | undefined
-  /** Keys of recent requests without body or keyed headers, by method and URL. */
-  readonly #plainKeys = new BoundedMap<string, string>(4096)
+  /** Keys of requests without body or keyed headers, by URL object (the parsed URLs are reused) and method. */
+  readonly #plainKeys = new WeakMap<URL, Record<string, string>>()
 
   constructor (settings: KeySettings) {
     this.#ignored = new Set(settings.ignoredParams)
@@ -108,7 +108,9 @@ export class KeyBuilder {
   }
 
   /** The request headers the key is computed over: the included ones, and any credentials the request carries. */
-  #keyHeaderNames (headers: HeaderRecord): string[] {
+  #keyHeaderNames (headers: HeaderRecord): readonly string[] {
+    // (The common request: no headers in the key, no credentials. No allocation.)
+    if (!this.#includeAll && this.#included.length === 0 && CREDENTIAL_HEADERS.every((name) => headers[name] === undefined)) return NONE
     const names = new Set(this.includedHeaderNames(headers))
     for (const name of CREDENTIAL_HEADERS) {
       if (headers[name] !== undefined && !this.#ignoredHeaders.has(name)) names.add(name)
@@ -123,15 +125,18 @@ export class KeyBuilder {
     const body = request.body
     // The common request (no body, no headers in the key) is keyed by method and URL alone: remember those keys.
     const plain = body === undefined && names.length === 0
-    const memoKey = plain ? `${request.method} ${url.href}` : ''
-    const known = plain ? this.#plainKeys.get(memoKey) : undefined
+    const known = plain ? this.#plainKeys.get(url)?.[request.method] : undefined
     if (known !== undefined) return known
     const headers = names.map((name) => [name, this.matchValue(name, request.headers)])
     // The JSON array is self-delimiting and carries the body's length, so no two requests encode alike.
     const hash = createHash('sha256').update(JSON.stringify([request.method, this.normalizeUrl(url), headers, body?.length ?? -1]))
     if (body !== undefined) hash.update(body)
     const key = hash.digest('hex')
-    if (plain) this.#plainKeys.set(memoKey, key)
+    if (plain) {
+      const byMethod = this.#plainKeys.get(url) ?? Object.create(null) as Record<string, string>
+      byMethod[request.method] = key
+      this.#plainKeys.set(url, byMethod)
+    }
     return key
   }
 }

@@ -1,6 +1,6 @@
 /** A Map kept in least-recently-used order and bounded by count and by size: O(1) reads, writes and evictions. */
-export class Lru<V> {
-  readonly #map = new Map<string, { value: V, size: number }>()
+export class Lru<K, V> {
+  readonly #map = new Map<K, { value: V, size: number }>()
   readonly #maxEntries: number
   readonly #maxSize: number
   #size = 0
@@ -16,7 +16,7 @@ export class Lru<V> {
   get count (): number { return this.#map.size }
 
   /** The value under `key`, which becomes the most recently used. */
-  get (key: string): V | undefined {
+  get (key: K): V | undefined {
     const slot = this.#map.get(key)
     if (slot === undefined) return undefined
     // Re-inserting moves the key to the end of the Map's order: the most recently used.
@@ -26,7 +26,7 @@ export class Lru<V> {
   }
 
   /** Keeps `value` (evicting the least recently used past a limit); false when it is larger than `maxSize` alone. */
-  set (key: string, value: V, size: number): boolean {
+  set (key: K, value: V, size: number): boolean {
     this.delete(key)
     if (size > this.#maxSize) return false
     this.#map.set(key, { value, size })
@@ -39,7 +39,7 @@ export class Lru<V> {
     return true
   }
 
-  delete (key: string): boolean {
+  delete (key: K): boolean {
     const slot = this.#map.get(key)
     if (slot === undefined) return false
     this.#map.delete(key)
@@ -47,7 +47,7 @@ export class Lru<V> {
     return true
   }
 
-  has (key: string): boolean {
+  has (key: K): boolean {
     return this.#map.has(key)
   }
 
@@ -57,7 +57,7 @@ export class Lru<V> {
   }
 
   /** Every `[key, value]`, least recently used first (without changing the order). */
-  * entries (): IterableIterator<[string, V]> {
+  * entries (): IterableIterator<[K, V]> {
     for (const [key, slot] of this.#map) yield [key, slot.value]
   }
 }

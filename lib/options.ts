@@ -204,9 +204,12 @@ export function resolveOptions (options: unknown): Settings {
   }
 }
 
+/** The options of a request that gives none. (One shared object; nobody changes it.) */
+const DEFAULT_REQUEST_OPTIONS: RequestCacheOptions = Object.freeze({})
+
 /** Validates a request's `cache` dispatch option: `false` (bypass), undefined, or {@link RequestCacheOptions}. */
 export function resolveRequestOptions (value: unknown): RequestCacheOptions | false {
-  if (value === undefined || value === true) return {}
+  if (value === undefined || value === true) return DEFAULT_REQUEST_OPTIONS
   if (value === false) return false
   if (!isObject(value) || Array.isArray(value)) fail('the request option cache', 'false or an object of per-request cache options', value)
   assertKnown(value, REQUEST_OPTION_NAMES, 'cache.')

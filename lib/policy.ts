@@ -26,6 +26,7 @@ export interface RequestDirectives {
 }
 
 export function requestDirectives (headers: HeaderRecord): RequestDirectives {
+  if (headers['cache-control'] === undefined && headers.pragma === undefined) return NO_DIRECTIVES
   const cc = headers['cache-control'] === undefined ? undefined : parseCacheControl(headers['cache-control'])
   const pragmaNoCache = cc === undefined && /(^|,)\s*no-cache\s*(,|$)/i.test(String(headers.pragma ?? ''))
   return {
@@ -38,6 +39,17 @@ export function requestDirectives (headers: HeaderRecord): RequestDirectives {
     staleIfError: cc === undefined ? undefined : deltaSeconds(cc, 'stale-if-error', undefined)
   }
 }
+
+/** What a request without Cache-Control or Pragma asks for: nothing. (One shared object; nobody changes it.) */
+const NO_DIRECTIVES: RequestDirectives = Object.freeze({
+  noStore: false,
+  noCache: false,
+  onlyIfCached: false,
+  maxAge: undefined,
+  maxStale: undefined,
+  minFresh: undefined,
+  staleIfError: undefined
+})
 
 /** A request that already carries its own validators is the caller's conditional request: it passes through. */
 export function isConditional (headers: HeaderRecord): boolean {

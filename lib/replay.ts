@@ -22,13 +22,17 @@ class AbortError extends Error {
   }
 }
 
-/** The controller a replayed response runs under: pause/resume hold back the body, abort ends the replay. */
+/**
+ * The controller a replayed response runs under: pause/resume hold back the body, abort ends the replay. It also
+ * drives the replay: each step runs when the previous one is done and the consumer is not paused.
+ */
 export class ReplayController implements DispatchController {
   rawHeaders: Buffer[] = []
   rawTrailers: Buffer[] = []
   #paused = false
   #reason: Error | null = null
-  #onResume: (() => void) | undefined
+  /** The replay that resuming (or aborting) continues. */
+  #replay: Replay | undefined
 
   get aborted (): boolean { return this.#reason !== null }
   get paused (): boolean { return this.#paused }
@@ -36,26 +40,97 @@ export class ReplayController implements DispatchController {
 
   abort (reason?: Error): void {
     this.#reason ??= reason ?? new AbortError()
-    this.#resumeNow()
+    this.#replay?.run()
   }
 
   pause (): void { this.#paused = true }
 
   resume (): void {
     this.#paused = false
-    this.#resumeNow()
+    this.#replay?.run()
   }
 
-  /** Runs `next` now, or when the consumer resumes (or aborts). */
-  whenFlowing (next: () => void): void {
-    if (!this.#paused || this.aborted) next()
-    else this.#onResume = next
+  /** Plays `replay` under this controller. */
+  play (replay: Replay): void {
+    this.#replay = replay
+    replay.run()
+  }
+}
+
+const REQUEST_START = 0
+const RESPONSE_START = 1
+const DATA = 2
+const END = 3
+const DONE = 4
+
+/** A response being replayed to a handler, step by step: start, headers, the body in one chunk, end. */
+class Replay {
+  readonly #handler: DispatchHandler
+  readonly #outer: DispatchController
+  readonly #controller: ReplayController
+  readonly #response: Replayable
+  #step: number
+  #first = true
+  #running = false
+
+  constructor (handler: DispatchHandler, outer: DispatchController, controller: ReplayController, response: Replayable, withStart: boolean) {
+    this.#handler = handler
+    this.#outer = outer
+    this.#controller = controller
+    this.#response = response
+    this.#step = withStart ? REQUEST_START : RESPONSE_START
   }
 
-  #resumeNow (): void {
-    const next = this.#onResume
-    this.#onResume = undefined
-    next?.()
+  /** Runs the steps left, until one pauses the consumer; an abort or a throwing callback ends in onResponseError. */
+  run (): void {
+    // (A callback that resumes or aborts re-enters here: the loop already running takes it into account.)
+    if (this.#running) return
+    this.#running = true
+    try {
+      while (this.#step !== DONE) {
+        const controller = this.#controller
+        if (controller.aborted) return this.#fail(controller.reason!)
+        if (!this.#first && controller.paused) return
+        this.#first = false
+        try {
+          this.#runStep()
+        } catch (error) {
+          controller.abort(error as Error)
+          return this.#fail(error as Error)
+        }
+      }
+    } finally {
+      this.#running = false
+    }
+  }
+
+  #runStep (): void {
+    const handler = this.#handler
+    const outer = this.#outer
+    const response = this.#response
+    switch (this.#step) {
+      case REQUEST_START:
+        this.#step = RESPONSE_START
+        handler.onRequestStart?.(outer, {})
+        break
+      case RESPONSE_START:
+        this.#step = response.body.length > 0 ? DATA : END
+        this.#controller.rawHeaders = response.rawHeaders
+        handler.onResponseStart?.(outer, response.status, response.headers, response.statusText)
+        break
+      case DATA:
+        this.#step = END
+        handler.onResponseData?.(outer, response.body)
+        break
+      default:
+        this.#step = DONE
+        handler.onResponseEnd?.(outer, {})
+    }
+  }
+
+  #fail (error: Error): void {
+    this.#step = DONE
+    this.#handler.onResponseError?.(this.#outer, error)
   }
 }
 
@@ -65,7 +140,7 @@ export class ReplayController implements DispatchController {
  */
 export function replay (handler: DispatchHandler, response: Replayable): void {
   const controller = new ReplayController()
-  play(handler, controller, controller, response, true)
+  controller.play(new Replay(handler, controller, controller, response, true))
 }
 
 /**
@@ -73,40 +148,7 @@ export function replay (handler: DispatchHandler, response: Replayable): void {
  * `controller`): the origin's answer is replaced by this one.
  */
 export function replayInstead (handler: DispatchHandler, outer: DispatchController, controller: ReplayController, response: Replayable): void {
-  play(handler, outer, controller, response, false)
-}
-
-function play (handler: DispatchHandler, outer: DispatchController, controller: ReplayController, response: Replayable, withStart: boolean): void {
-  let finished = false
-  const fail = (error: Error): void => {
-    if (finished) return
-    finished = true
-    handler.onResponseError?.(outer, error)
-  }
-  const step = (run: () => void, next?: () => void): void => {
-    if (finished) return
-    if (controller.aborted) return fail(controller.reason!)
-    try {
-      run()
-    } catch (error) {
-      controller.abort(error as Error)
-      return fail(error as Error)
-    }
-    if (controller.aborted) return fail(controller.reason!)
-    if (next) controller.whenFlowing(next)
-  }
-
-  const end = (): void => step(() => {
-    handler.onResponseEnd?.(outer, {})
-    finished = true
-  })
-  const data = (): void => step(() => handler.onResponseData?.(outer, response.body), end)
-  const start = (): void => step(() => {
-    controller.rawHeaders = response.rawHeaders
-    handler.onResponseStart?.(outer, response.status, response.headers, response.statusText)
-  }, response.body.length > 0 ? data : end)
-  if (withStart) step(() => handler.onRequestStart?.(outer, {}), start)
-  else start()
+  controller.play(new Replay(handler, outer, controller, response, false))
 }
 
 /** Per entry, its headers prepared once: undici's object form, the raw Buffer pairs, and the names `Vary` lists. */

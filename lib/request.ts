@@ -25,7 +25,7 @@ const parsedUrls = new BoundedMap<string, URL>(4096)
  */
 export function requestUrl (options: DispatchOptions, interceptorOrigin: unknown): URL | undefined {
   const origin = options.origin ?? interceptorOrigin
-  const base = typeof origin === 'string' ? origin.replace(/\/+$/, '') : origin instanceof URL ? origin.origin : undefined
+  const base = typeof origin === 'string' ? (origin.endsWith('/') ? origin.replace(/\/+$/, '') : origin) : origin instanceof URL ? origin.origin : undefined
   const path = pathWithQuery(options)
   // Only origin-form paths are cacheable ('*' and absolute-form are not what a cache keys on).
   if (base === undefined || !path.startsWith('/')) return undefined

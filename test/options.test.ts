@@ -38,6 +38,7 @@ for (const [name, options, message] of bad) {
 test('the backends check their own options', () => {
   assert.throws(() => new MemoryBackend({ maxEntries: 0 }), /^TypeError: MemoryBackend: maxEntries must be a positive integer or Infinity; got 0$/)
   assert.throws(() => new MemoryBackend({ maxSize: -1 }), /MemoryBackend: maxSize must be .*; got -1$/)
+  assert.throws(() => new MemoryBackend({ hotEntries: 1.5 }), /^TypeError: MemoryBackend: hotEntries must be a positive integer or Infinity; got 1.5$/)
   assert.throws(() => new SQLiteBackend(''), /^TypeError: SQLiteBackend: cacheName must be a file path; got $/)
   assert.throws(() => new SQLiteBackend('x', { busyTimeout: -1 }), /SQLiteBackend: busyTimeout must be .*; got -1$/)
   assert.throws(() => new SQLiteBackend('x', { table: 'a; drop table b' }), /SQLiteBackend: table must be a plain SQL identifier/)

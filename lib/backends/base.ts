@@ -203,12 +203,17 @@ export class CacheBackend {
    */
   peek (key: string): CacheEntry | undefined {
     if (this.#pending.size !== 0 && this.#pending.has(key)) return undefined
-    return this.peekValue(key)
+    const kept = this.#layer?.get(key)
+    if (kept !== undefined) return kept
+    const value = this.readNow(key)
+    const entry = value === undefined ? undefined : this.#codec.decode(value)
+    if (entry !== undefined) this.#layer?.set(key, entry)
+    return entry
   }
 
-  /** The entry under `key` held in this process's memory, if any. */
-  protected peekValue (key: string): CacheEntry | undefined {
-    return this.#layer?.get(key)
+  /** The raw value under `key` when the store can give it without waiting (a MemoryBackend's map); else undefined. */
+  protected readNow (_key: string): unknown {
+    return undefined
   }
 
   #read (key: string): unknown {

@@ -14,7 +14,8 @@ export interface MemoryLayerOptions {
   /**
    * How long an entry read from (or written to) the store is answered from memory before the store is read again:
    * seconds, or a duration such as `'500ms'` or `'5s'`. Changes other processes make to the store (a newer response, a
-   * deletion) are seen here after at most this long; changes made through this backend are seen at once. Default `'1s'`.
+   * deletion) are seen here after at most this long; changes made through this backend are seen at once. `Infinity`
+   * when no other process writes to the store. Default `'1s'`.
    */
   maxAge?: number | string
 }
@@ -22,7 +23,7 @@ export interface MemoryLayerOptions {
 const OPTION_NAMES = new Set(['maxEntries', 'maxSize', 'maxAge'])
 
 export class MemoryLayer {
-  readonly #entries: Lru<{ entry: CacheEntry, until: number }>
+  readonly #entries: Lru<string, { entry: CacheEntry, until: number }>
   readonly #maxAge: number
 
   /** `owner` names the backend in the TypeError a bad option throws. */
@@ -35,7 +36,7 @@ export class MemoryLayer {
     if (unknown !== undefined) throw new TypeError(`${option}: unknown option ${JSON.stringify(unknown)} (known: maxEntries, maxSize, maxAge)`)
     const { maxEntries = 1000, maxSize = 32 * 1024 * 1024, maxAge = '1s' } = options as MemoryLayerOptions
     this.#entries = new Lru(assertLimit(maxEntries, `${option}.maxEntries`), assertLimit(maxSize, `${option}.maxSize`))
-    this.#maxAge = durationMs(maxAge, `${option}.maxAge`)
+    this.#maxAge = maxAge === Infinity ? Infinity : durationMs(maxAge, `${option}.maxAge`)
   }
 
   /** The entry kept under `key`, while it is younger than `maxAge`. */

@@ -304,7 +304,12 @@ export class CacheBackend {
   async clear (): Promise<void> {
     await this.flush()
     this.#layer?.clear()
-    await (await this.#keyv).clear()
+    await this.clearStore(await this.#keyv)
+  }
+
+  /** Deletes every entry of the store. Backends whose adapter reports a failed clear some other way override it. */
+  protected async clearStore (keyv: Keyv): Promise<void> {
+    await keyv.clear()
   }
 
   /**

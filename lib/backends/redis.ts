@@ -49,9 +49,7 @@ export class RedisBackend extends CacheBackend {
   }
 
   /** Deletes every entry of this cache; rejects when Redis fails (the adapter would only emit an error). */
-  override async clear (): Promise<void> {
-    await this.flush()
-    const keyv = await this.keyv
+  protected override async clearStore (keyv: Keyv): Promise<void> {
     await doneOrFailed(keyv.store as ErrorEmitter, keyv.clear())
   }
 

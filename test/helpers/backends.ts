@@ -12,7 +12,12 @@ export interface BackendCase {
   service?: ServiceName
   /** A backend of its own; `cacheName` (default: a new unique one) names its file, prefix, database or table. */
   make (cacheName?: string, options?: ExpiringStoreOptions): CacheBackend
+  /** The `maxAge` (ms) of its memory layer, when it has one: a change made behind its back is seen after that long. */
+  layerMaxAge?: number
 }
+
+/** The memory layer of the layered cases: short, so that the contract suite sees changes made behind its back. */
+const layer = { memoryLayer: { maxAge: '100ms' } }
 
 export function tempDir (): string {
   return mkdtempSync(join(tmpdir(), 'ucc-test-'))
@@ -42,7 +47,9 @@ export const allBackendCases: BackendCase[] = [
     make: (cacheName = uniqueName(), options) => new RedisBackend(cacheName, { rootNodes: services.clusterNodes.map((url) => ({ url })), ...options })
   },
   { name: 'mongodb', service: 'mongodb', make: (cacheName = uniqueName(), options) => new MongoDBBackend(cacheName, { url: services.mongoUrl, ...options }) },
-  { name: 'dynamodb', service: 'dynamodb', make: (cacheName = uniqueName(), options) => new DynamoDBBackend(cacheName, { ...dynamoConfig, ...options }) }
+  { name: 'dynamodb', service: 'dynamodb', make: (cacheName = uniqueName(), options) => new DynamoDBBackend(cacheName, { ...dynamoConfig, ...options }) },
+  { name: 'sqlite + memory layer', layerMaxAge: 100, make: (cacheName = uniqueName(), options) => new SQLiteBackend(join(tempDir(), cacheName), { ...layer, ...options }) },
+  { name: 'redis + memory layer', service: 'redis', layerMaxAge: 100, make: (cacheName = uniqueName(), options) => new RedisBackend(cacheName, { url: services.redisUrl, ...layer, ...options }) }
 ]
 
 /** True when the backend's server (if it needs one) is reachable; otherwise the test is skipped, or fails in CI. */

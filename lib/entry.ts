@@ -42,14 +42,15 @@ const PREFIX_LENGTH = MAGIC.length + 1 + 4
 type EntryMeta = Omit<CacheEntry, 'body'>
 
 /**
- * Encodes an entry as `"UCCE" | version (1 byte) | meta length (uint32 BE) | meta JSON (UTF-8) | body bytes`:
+ * Encodes an entry (`kept`: to be held in memory) as `"UCCE" | version (1 byte) | meta length (uint32 BE) | meta JSON (UTF-8) | body bytes`:
  * the body is stored as raw bytes, never as text, so every byte round-trips.
  */
-export function encodeEntry (entry: CacheEntry): Buffer {
+export function encodeEntry (entry: CacheEntry, kept = false): Buffer {
   const { body, ...meta } = entry
   const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8')
-  // (Not from Node's shared pool: an entry kept in memory would keep the whole 8 KiB pool alive with it.)
-  const out = Buffer.allocUnsafeSlow(PREFIX_LENGTH + metaBytes.length + body.length)
+  // A Buffer that is `kept` is not carved from Node's shared 8 KiB pool, which it would keep alive whole.
+  const size = PREFIX_LENGTH + metaBytes.length + body.length
+  const out = kept ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size)
   MAGIC.copy(out, 0)
   out.writeUInt8(ENTRY_VERSION, MAGIC.length)
   out.writeUInt32BE(metaBytes.length, MAGIC.length + 1)

@@ -135,11 +135,12 @@ export class RecordingHandler implements DispatchHandler {
   onResponseEnd (controller: DispatchController, trailers: ResponseHeaders): void {
     try {
       if (this.#instead) return this.#replayInstead(this.#callbacks.instead!({ ...this.#head!, body: Buffer.alloc(0), context: this.#context }))
+      // The chunks are views into socket buffers; concat copies them into one Buffer.
       const chunks = this.#chunks
       this.#chunks = undefined
       this.#inner.onResponseEnd?.(this.#outer(controller), trailers)
       if (chunks && this.#head && !controller.aborted) {
-        this.#callbacks.complete?.({ ...this.#head, body: compactBody(chunks, this.#size), context: this.#context })
+        this.#callbacks.complete?.({ ...this.#head, body: Buffer.concat(chunks, this.#size), context: this.#context })
       }
     } finally {
       this.#callbacks.finished?.()
@@ -167,16 +168,4 @@ export class RecordingHandler implements DispatchHandler {
     this.#forward.retarget(controller)
     replayInstead(this.#inner, this.#forward, controller, response)
   }
-}
-
-/**
- * The chunks (views into socket buffers) copied into one Buffer of their own. Not a slice of Node's shared 8 KiB pool,
- * where Buffer.concat puts small ones: a cached body would keep the whole pool, and what else is in it, alive.
- */
-function compactBody (chunks: Buffer[], size: number): Buffer {
-  if (size >= Buffer.poolSize >>> 1) return Buffer.concat(chunks, size)
-  const body = Buffer.allocUnsafeSlow(size)
-  let offset = 0
-  for (const chunk of chunks) offset += chunk.copy(body, offset)
-  return body
 }

@@ -47,7 +47,8 @@ export function store (settings: Settings, slot: Pick<Slot, 'key' | 'index'>, en
   // Registered at once (the writes themselves run in the background), so the next read of a key waits for its write.
   const write = (key: string, value: CacheEntry | Promise<CacheEntry>): Promise<void> =>
     settings.backend.set(key, vetted === undefined ? value : vetted.then(async (ok) => ok ? value : undefined))
-  const vary = preparedHeaders(entry).vary
+  // (Read from the pairs: preparing the headers for a replay is left to the first hit.)
+  const vary = parseVary(entry.headers.filter(([name]) => name === 'vary').map(([, value]) => value))
   let written: Promise<unknown>
   if (vary.length === 0) {
     written = write(slot.key, entry)

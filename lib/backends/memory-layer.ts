@@ -22,6 +22,18 @@ export interface MemoryLayerOptions {
 
 const OPTION_NAMES = new Set(['maxEntries', 'maxSize', 'maxAge'])
 
+/**
+ * The entry with a body that is not a view into a larger memory block (Node's shared 8 KiB pool, where small Buffers
+ * are carved from, or a whole decoded value): kept for long, such a view would keep the whole block alive.
+ */
+function withOwnBody (entry: CacheEntry): CacheEntry {
+  const { body } = entry
+  if (body.byteLength === body.buffer.byteLength) return entry
+  const own = Buffer.allocUnsafeSlow(body.length)
+  body.copy(own)
+  return { ...entry, body: own }
+}
+
 export class MemoryLayer {
   readonly #entries: Lru<string, { entry: CacheEntry, until: number }>
   readonly #maxAge: number
@@ -48,7 +60,7 @@ export class MemoryLayer {
   /** Keeps what the store now holds under `key` (undefined: nothing). */
   set (key: string, entry: CacheEntry | undefined): void {
     if (entry === undefined) this.#entries.delete(key)
-    else this.#entries.set(key, { entry, until: Date.now() + this.#maxAge }, entrySize(entry))
+    else this.#entries.set(key, { entry: withOwnBody(entry), until: Date.now() + this.#maxAge }, entrySize(entry))
   }
 
   delete (key: string): void {

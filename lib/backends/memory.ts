@@ -53,7 +53,7 @@ class LruStore {
 function hotCodec (hotEntries: number, maxSize: number): EntryCodec {
   const hot = new Lru<object, CacheEntry>(hotEntries, maxSize)
   return {
-    encode: encodeEntry,
+    encode: (entry) => encodeEntry(entry, true),
     decode (value) {
       if (!Buffer.isBuffer(value)) return undefined
       let entry = hot.get(value)

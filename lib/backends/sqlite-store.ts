@@ -83,7 +83,10 @@ export class SqliteStore extends EventEmitter {
 
   /** The stored value, as stored (a Buffer for an entry), or undefined. */
   value (key: string): Promise<unknown> {
-    return call<{ value: unknown } | undefined>((done) => this.#select.get(key, done)).then((row) => row?.value)
+    // `all`, not `get`: it steps the statement to its end, which ends its read transaction. (After `get`, sqlite3 leaves
+    // the statement on its row, and the open read would make this connection's next write fail with SQLITE_BUSY
+    // whenever another process has written meanwhile; it would also hold back checkpoints of the WAL.)
+    return call<Array<{ value: unknown }>>((done) => this.#select.all(key, done)).then((rows) => rows[0]?.value)
   }
 
   async get (key: string): Promise<Envelope | undefined> {

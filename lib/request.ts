@@ -17,7 +17,7 @@ function pathWithQuery (options: DispatchOptions): string {
 }
 
 /** Recently parsed request URLs, by origin and path (URL objects are only read, never changed). */
-const parsedUrls = new BoundedMap<string, URL>(4096)
+const parsedUrls = new BoundedMap<string, URL>(1024)
 
 /**
  * The absolute request URL, or undefined when the cache cannot key it: no origin (a Client or Pool on undici 7), or a

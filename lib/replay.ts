@@ -24,7 +24,7 @@ class AbortError extends Error {
 
 /**
  * The controller a replayed response runs under: pause/resume hold back the body, abort ends the replay. It also
- * drives the replay: each step runs when the previous one is done and the consumer is not paused.
+ * drives the replay: each step runs when the previous one is done and the consumer is not holding it back.
  */
 export class ReplayController implements DispatchController {
   rawHeaders: Buffer[] = []
@@ -90,7 +90,9 @@ class Replay {
       while (this.#step !== DONE) {
         const controller = this.#controller
         if (controller.aborted) return this.#fail(controller.reason!)
-        if (!this.#first && controller.paused) return
+        // A paused consumer holds back the body. The end, which carries no data, follows the body at once: waiting for
+        // a resume there would only delay it (the whole body is already with the consumer).
+        if (!this.#first && controller.paused && this.#step !== END) return
         this.#first = false
         try {
           this.#runStep()

@@ -44,11 +44,20 @@ async function lookUp (settings: Settings, request: CacheableRequest, key: strin
     settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
     return { fwd: 'miss', slot }
   }
-  if (!varyMatches(settings, entry, request.headers)) return { fwd: 'vary-miss', slot }
+  const fwd = whyNotFresh(settings, request, entry, revalidate)
+  if (fwd === undefined) return { fresh: entry, slot }
+  return fwd === 'vary-miss' ? { fwd, slot } : { stale: entry, fwd, slot }
+}
+
+/**
+ * Why a stored response (one the settings still accept) cannot answer the request as it is: another variant, past its
+ * expiry (stale), or fresh but the request asks for the origin (no-cache, max-age, refresh); undefined when it can.
+ */
+function whyNotFresh (settings: Settings, request: CacheableRequest, entry: CacheEntry, revalidate: boolean): ForwardReason | undefined {
+  if (!varyMatches(settings, entry, request.headers)) return 'vary-miss'
   const now = Date.now()
-  if (isFresh(entryTimes(entry), request.directives, now, revalidate)) return { fresh: entry, slot }
-  // Past its expiry: stale; still fresh, but the request asks for the origin (no-cache, max-age, refresh): request.
-  return { stale: entry, fwd: entry.expiresAt !== null && entry.expiresAt <= now ? 'stale' : 'request', slot }
+  if (isFresh(entryTimes(entry), request.directives, now, revalidate)) return undefined
+  return entry.expiresAt !== null && entry.expiresAt <= now ? 'stale' : 'request'
 }
 
 /** A stored entry as the answer to a request (without its body for a HEAD). */
@@ -71,8 +80,9 @@ function answeredAtOnce (settings: Settings, request: CacheableRequest): boolean
     return false // (the full flow logs it and forwards the request)
   }
   const entry = settings.backend.peek(key)
+  // (A filter may be asynchronous: an entry that must pass one takes the full flow.)
   if (entry === undefined || !isResponse(entry) || !settings.allowedCodes.has(entry.status) || settings.filter !== undefined) return false
-  if (!varyMatches(settings, entry, request.headers) || !isFresh(entryTimes(entry), request.directives, Date.now())) return false
+  if (whyNotFresh(settings, request, entry, false) !== undefined) return false
   answerWith(request, entry)
   return true
 }

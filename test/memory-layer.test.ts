@@ -27,7 +27,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 test('hits are answered from memory: the store is read again only after maxAge', async (t) => {
   const { store, reads } = countingStore()
-  const { origin, dispatcher } = await setup(t, { cache: new CacheBackend(new Keyv(store), { memoryLayer: { maxAge: '300ms' } }) })
+  const { origin, dispatcher } = await setup(t, { cache: new CacheBackend(new Keyv(store), { memoryLayer: { maxAge: '1s' } }) })
   const url = `${origin.url}/hot`
   await viaRequest.send(url, { dispatcher })
   const afterStore = reads()
@@ -37,7 +37,7 @@ test('hits are answered from memory: the store is read again only after maxAge',
     assert.equal(answer.text, 'hello GET /hot')
   }
   assert.equal(reads(), afterStore, 'twenty hits, no read of the store (the write put the entry in memory)')
-  await sleep(350)
+  await sleep(1100)
   assert.equal((await viaFetch.send(url, { dispatcher })).cacheStatus?.hit, true)
   assert.equal(reads(), afterStore + 1, 'past maxAge: read from the store once, then from memory again')
   assert.equal((await viaFetch.send(url, { dispatcher })).cacheStatus?.hit, true)
@@ -76,14 +76,14 @@ test('changes made through the same backend are seen at once: deleteUrl, an inva
 
 test('another process\'s deletion is seen after maxAge, not before', async (t) => {
   const path = join(tempDir(), 'shared-layer.sqlite')
-  const first = await setup(t, { cache: new SQLiteBackend(path, { memoryLayer: { maxAge: '400ms' } }) })
+  const first = await setup(t, { cache: new SQLiteBackend(path, { memoryLayer: { maxAge: '1s' } }) })
   const second = await setup(t, { cache: new SQLiteBackend(path) })
   const url = `${first.origin.url}/shared`
   await viaRequest.send(url, { dispatcher: first.dispatcher })
   await first.cache.flush()
   assert.equal(await second.cache.deleteUrl(url), true, 'the other process deletes the entry')
   assert.equal((await viaRequest.send(url, { dispatcher: first.dispatcher })).cacheStatus?.hit, true, 'within maxAge: still answered from memory')
-  await sleep(450)
+  await sleep(1100)
   const after = await viaRequest.send(url, { dispatcher: first.dispatcher })
   assert.equal(after.cacheStatus?.hit, false, 'past maxAge: the deletion is seen')
   assert.equal(first.origin.count(), 2)

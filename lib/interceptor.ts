@@ -16,6 +16,7 @@ import { resolveOptions, resolveRequestOptions, type CacheOptions, type Settings
 import { acceptsStale, isConditional, isFresh, requestDirectives, withinStaleWindow } from './policy.js'
 import { entryResponse, entryTimes, failRequest, FRESH_HIT, replay, syntheticResponse } from './replay.js'
 import { readRequestBody, requestUrl } from './request.js'
+import { cacheDisabled } from './scope.js'
 import { passesFilter, varyMatches } from './stored-entry.js'
 import { isVariantIndex, readIndex, variantKey } from './variants.js'
 
@@ -156,6 +157,7 @@ function dispatchWithCache (settings: Settings, dispatch: Dispatch, interceptorO
   const headers = toHeaderRecord(options.headers)
   const uncached = (fwd: ForwardReason, detail?: string): boolean => forwardUncached(settings, { method, url, headers }, dispatch, options, handler, fwd, detail)
   if (perRequest === false) return uncached('bypass')
+  if (cacheDisabled()) return uncached('bypass', 'disabled')
   if (!settings.allowedMethods.has(method)) return uncached('method')
   const directives = requestDirectives(headers)
   if (directives.noStore) return uncached('request', 'no-store')

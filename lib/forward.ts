@@ -18,6 +18,7 @@ import { RecordingHandler, type RecordedResponse, type ResponseDecision } from '
 import { entryResponse, entryTimes, failRequest, replay, type Replayable } from './replay.js'
 import { validatorsOf } from './revalidation.js'
 import { entryOf, refreshedEntry, storageDecision, store, storeAliases } from './stored-entry.js'
+import { discard } from './writes.js'
 
 /** A request the cache does not read or write: forwarded with its Cache-Status only (and invalidating, if unsafe). */
 export function forwardUncached (settings: Settings, request: Pick<CacheableRequest, 'method' | 'url' | 'headers'>, dispatch: Dispatch, options: DispatchOptions, handler: DispatchHandler, fwd: ForwardReason, detail?: string): boolean {
@@ -67,7 +68,7 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
     const now = Date.now()
     const { entry, decision } = refreshedEntry(settings, request, stale!, response.headers, now)
     if (decision.store) settle(store(settings, slot, entry, request.headers))
-    else settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
+    else discard(settings, slot.entryKey)
     return entryResponse(entry, { hit: false, fwd, fwdStatus: 304, stored: decision.store }, now)
   }
 

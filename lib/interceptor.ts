@@ -19,6 +19,7 @@ import { readRequestBody, requestUrl } from './request.js'
 import { cacheDisabled } from './scope.js'
 import { passesFilter, varyMatches } from './stored-entry.js'
 import { isVariantIndex, readIndex, variantKey } from './variants.js'
+import { discard } from './writes.js'
 
 /** An undici compose interceptor that also exposes the backend it stores responses in. */
 export type CacheInterceptor = Dispatcher.DispatcherComposeInterceptor & { readonly cache: CacheBackend }
@@ -42,7 +43,7 @@ async function lookUp (settings: Settings, request: CacheableRequest, key: strin
   // (The filter is awaited only when there is one: no extra turn of the event loop on a plain hit.)
   if (!settings.allowedCodes.has(entry.status) || (settings.filter !== undefined && !(await passesFilter(settings, entry)))) {
     // The entry was stored under settings that now reject it: drop it, and go to the origin.
-    settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
+    discard(settings, slot.entryKey)
     return { fwd: 'miss', slot }
   }
   const fwd = whyNotFresh(settings, request, entry, revalidate)
@@ -88,9 +89,12 @@ function answeredAtOnce (settings: Settings, request: CacheableRequest): boolean
   return true
 }
 
-/** Refreshes a stale entry in the background, at most once at a time per key; nobody waits for it. */
+/**
+ * Refreshes a stale entry in the background, at most once at a time per key; nobody waits for it. Not when the cache
+ * is read-only: the refreshed response could not be stored.
+ */
 function refreshInBackground (settings: Settings, request: CacheableRequest, slot: Slot, stale: CacheEntry, options: DispatchOptions): void {
-  if (settings.refreshing.has(slot.entryKey)) return
+  if (settings.readOnly || settings.refreshing.has(slot.entryKey)) return
   settings.refreshing.add(slot.entryKey)
   const done = (): void => { settings.refreshing.delete(slot.entryKey) }
   forward(settings, request, slot, 'stale', options, stale, { onResponseEnd: done, onResponseError: done })

@@ -1,12 +1,14 @@
 /**
  * Invalidation after an unsafe request (RFC 9111 §4.4): a successful POST, PUT, PATCH or DELETE makes what is stored
- * for its URL, and for the same-origin URLs its `Location` and `Content-Location` name, stale: they are deleted.
+ * for its URL, and for the same-origin URLs its `Location` and `Content-Location` name, stale: they are deleted
+ * (unless the interceptor is read-only).
  */
 import type { CacheableRequest } from './exchange.js'
 import type { ResponseHeaders } from './handler.js'
 import { firstValue, type HeaderRecord } from './headers.js'
 import { debug } from './log.js'
 import type { Settings } from './options.js'
+import { discard } from './writes.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
@@ -42,7 +44,7 @@ function invalidate (settings: Settings, headers: HeaderRecord, urls: URL[]): vo
         debug('keyFn threw while invalidating %s: %s', url.href, error)
         continue
       }
-      settings.backend.delete(key).catch((error: unknown) => debug('invalidating %s failed: %s', url.href, error))
+      discard(settings, key, url.href)
     }
   }
 }

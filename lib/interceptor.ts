@@ -163,6 +163,8 @@ function dispatchWithCache (settings: Settings, dispatch: Dispatch, interceptorO
   if (perRequest === false) return uncached('bypass')
   if (cacheDisabled()) return uncached('bypass', 'disabled')
   if (!settings.allowedMethods.has(method)) return uncached('method')
+  // (A response meant for one user is kept, where another might be given it, only when the settings ask for it.)
+  if (headers.authorization !== undefined && !settings.cacheAuthorized) return uncached('bypass', 'authorization')
   const directives = requestDirectives(headers)
   if (directives.noStore) return uncached('request', 'no-store')
   if (isConditional(headers)) return uncached('request', 'conditional')

@@ -65,6 +65,11 @@ export interface CacheOptions {
    * Default `false`.
    */
   readOnly?: boolean
+  /**
+   * Cache responses to requests that carry an `Authorization` header (keyed on a digest of it, so two users never
+   * share an entry). Default `false`: such requests bypass the cache, neither read nor stored.
+   */
+  cacheAuthorized?: boolean
 }
 
 /** Per-request options, given as `cache` in undici's dispatch options (`request(url, { cache: {…} })`). */
@@ -100,9 +105,11 @@ export interface Settings {
   inFlight: InFlight | undefined
   /** Never write to or delete from the backend. */
   readOnly: boolean
+  /** Requests with an `Authorization` header take part in the cache. */
+  cacheAuthorized: boolean
 }
 
-const OPTION_NAMES = new Set(['cache', 'expireAfter', 'urlsExpireAfter', 'allowedCodes', 'allowedMethods', 'includeHeaders', 'ignoredParams', 'cacheControl', 'filter', 'keyFn', 'maxBodySize', 'staleIfError', 'staleWhileRevalidate', 'coalesce', 'readOnly'])
+const OPTION_NAMES = new Set(['cache', 'expireAfter', 'urlsExpireAfter', 'allowedCodes', 'allowedMethods', 'includeHeaders', 'ignoredParams', 'cacheControl', 'filter', 'keyFn', 'maxBodySize', 'staleIfError', 'staleWhileRevalidate', 'coalesce', 'readOnly', 'cacheAuthorized'])
 const REQUEST_OPTION_NAMES = new Set(['expireAfter', 'refresh', 'forceRefresh', 'onlyIfCached'])
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -212,7 +219,8 @@ export function resolveOptions (options: unknown): Settings {
     refreshing: new Set(),
     // (Read-only, nothing is stored for identical requests to share: each goes to the origin without waiting.)
     inFlight: coalesce && !readOnly ? new InFlight() : undefined,
-    readOnly
+    readOnly,
+    cacheAuthorized: booleanOption(o.cacheAuthorized, 'cacheAuthorized', false)
   }
 }
 

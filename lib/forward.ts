@@ -10,7 +10,7 @@ import type { CacheEntry } from './entry.js'
 import type { CacheableRequest, Slot } from './exchange.js'
 import type { Dispatch, DispatchHandler, DispatchOptions, ResponseHeaders } from './handler.js'
 import { firstValue } from './headers.js'
-import { reportError, reportRevalidate } from './events.js'
+import { reportRevalidate } from './events.js'
 import { invalidateAfter } from './invalidation.js'
 import { debug } from './log.js'
 import type { Settings } from './options.js'
@@ -19,6 +19,7 @@ import { RecordingHandler, type RecordedResponse, type ResponseDecision } from '
 import { entryResponse, entryTimes, failRequest, replay, type Replayable } from './replay.js'
 import { validatorsOf } from './revalidation.js'
 import { entryOf, refreshedEntry, storageDecision, store, storeAliases } from './stored-entry.js'
+import { discard } from './writes.js'
 
 /** A request the cache does not read or write: forwarded with its Cache-Status only (and invalidating, if unsafe). */
 export function forwardUncached (settings: Settings, request: Pick<CacheableRequest, 'method' | 'url' | 'headers'>, dispatch: Dispatch, options: DispatchOptions, handler: DispatchHandler, fwd: ForwardReason, detail?: string): boolean {
@@ -71,13 +72,13 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
     const now = Date.now()
     const { entry, decision } = refreshedEntry(settings, request, stale!, response.headers, now)
     if (decision.store) settle(store(settings, slot, entry, request.headers))
-    else settings.backend.delete(slot.entryKey).catch((error: unknown) => reportError(settings.backend.counters, 'delete', slot.entryKey, error))
+    else discard(settings, slot.entryKey)
     return entryResponse(entry, { hit: false, fwd, fwdStatus: 304, stored: decision.store }, now)
   }
 
   const rescue = (error: Error): Replayable | undefined => {
     if (!staleIfError()) return undefined
-    debug('serving %s stale after an origin failure: %s', request.url.href, error)
+    debug('serving %s stale after an origin failure: %s', stale!.url, error)
     return entryResponse(stale!, { hit: true, fwd, detail: 'stale-if-error' })
   }
 

@@ -1,4 +1,5 @@
 export { cacheInterceptor, type CacheInterceptor } from './interceptor.js'
+export { withoutCache } from './scope.js'
 export type { CacheOptions, RequestCacheOptions, CachedResponse } from './options.js'
 export { NEVER_EXPIRE, EXPIRE_IMMEDIATELY, DO_NOT_CACHE, type ExpireAfter } from './expiry.js'
 export { parseCacheStatus, formatCacheStatus, CACHE_NAME, type CacheStatus, type ForwardReason } from './cache-status.js'

@@ -11,14 +11,16 @@ import { DO_NOT_CACHE } from './expiry.js'
 import { forward, forwardUncached } from './forward.js'
 import type { Dispatch, DispatchHandler, DispatchOptions } from './handler.js'
 import { toHeaderRecord } from './headers.js'
-import { reportError, reportHit, reportMiss } from './events.js'
+import { reportHit, reportMiss } from './events.js'
 import { debug } from './log.js'
 import { resolveOptions, resolveRequestOptions, type CacheOptions, type Settings } from './options.js'
 import { acceptsStale, isConditional, isFresh, requestDirectives, withinStaleWindow } from './policy.js'
 import { entryResponse, entryTimes, failRequest, FRESH_HIT, replay, syntheticResponse } from './replay.js'
 import { readRequestBody, requestUrl } from './request.js'
+import { cacheDisabled } from './scope.js'
 import { passesFilter, varyMatches } from './stored-entry.js'
 import { isVariantIndex, readIndex, variantKey } from './variants.js'
+import { discard } from './writes.js'
 
 /** An undici compose interceptor that also exposes the backend it stores responses in. */
 export type CacheInterceptor = Dispatcher.DispatcherComposeInterceptor & { readonly cache: CacheBackend }
@@ -42,7 +44,7 @@ async function lookUp (settings: Settings, request: CacheableRequest, key: strin
   // (The filter is awaited only when there is one: no extra turn of the event loop on a plain hit.)
   if (!settings.allowedCodes.has(entry.status) || (settings.filter !== undefined && !(await passesFilter(settings, entry)))) {
     // The entry was stored under settings that now reject it: drop it, and go to the origin.
-    settings.backend.delete(slot.entryKey).catch((error: unknown) => reportError(settings.backend.counters, 'delete', slot.entryKey, error))
+    discard(settings, slot.entryKey)
     return { fwd: 'miss', slot }
   }
   const fwd = whyNotFresh(settings, request, entry, revalidate)
@@ -89,9 +91,12 @@ function answeredAtOnce (settings: Settings, request: CacheableRequest): boolean
   return true
 }
 
-/** Refreshes a stale entry in the background, at most once at a time per key; nobody waits for it. */
+/**
+ * Refreshes a stale entry in the background, at most once at a time per key; nobody waits for it. Not when the cache
+ * is read-only: the refreshed response could not be stored.
+ */
 function refreshInBackground (settings: Settings, request: CacheableRequest, slot: Slot, stale: CacheEntry, options: DispatchOptions): void {
-  if (settings.refreshing.has(slot.entryKey)) return
+  if (settings.readOnly || settings.refreshing.has(slot.entryKey)) return
   settings.refreshing.add(slot.entryKey)
   const done = (): void => { settings.refreshing.delete(slot.entryKey) }
   forward(settings, request, slot, 'stale', options, stale, { onResponseEnd: done, onResponseError: done })
@@ -110,7 +115,7 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
   try {
     key = keyOf(request.method)
   } catch (error) {
-    debug('keyFn threw for %s: %s', request.url.href, error)
+    debug('keyFn threw for %s: %s', settings.keys.normalizeUrl(request.url, true), error)
     forwardUncached(settings, request, request.dispatch, options, request.handler, 'bypass', 'key')
     return
   }
@@ -161,7 +166,10 @@ function dispatchWithCache (settings: Settings, dispatch: Dispatch, interceptorO
   const headers = toHeaderRecord(options.headers)
   const uncached = (fwd: ForwardReason, detail?: string): boolean => forwardUncached(settings, { method, url, headers }, dispatch, options, handler, fwd, detail)
   if (perRequest === false) return uncached('bypass')
+  if (cacheDisabled()) return uncached('bypass', 'disabled')
   if (!settings.allowedMethods.has(method)) return uncached('method')
+  // (A response meant for one user is kept, where another might be given it, only when the settings ask for it.)
+  if (headers.authorization !== undefined && !settings.cacheAuthorized) return uncached('bypass', 'authorization')
   const directives = requestDirectives(headers)
   if (directives.noStore) return uncached('request', 'no-store')
   if (isConditional(headers)) return uncached('request', 'conditional')

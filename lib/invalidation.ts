@@ -1,13 +1,14 @@
 /**
  * Invalidation after an unsafe request (RFC 9111 §4.4): a successful POST, PUT, PATCH or DELETE makes what is stored
- * for its URL, and for the same-origin URLs its `Location` and `Content-Location` name, stale: they are deleted.
+ * for its URL, and for the same-origin URLs its `Location` and `Content-Location` name, stale: they are deleted
+ * (unless the interceptor is read-only).
  */
 import type { CacheableRequest } from './exchange.js'
 import type { ResponseHeaders } from './handler.js'
 import { firstValue, type HeaderRecord } from './headers.js'
-import { reportError } from './events.js'
 import { debug } from './log.js'
 import type { Settings } from './options.js'
+import { discard } from './writes.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
@@ -40,10 +41,10 @@ function invalidate (settings: Settings, headers: HeaderRecord, urls: URL[]): vo
       try {
         key = settings.keys.keyOf({ method, url: url.href, headers, body: undefined }, url)
       } catch (error) {
-        debug('keyFn threw while invalidating %s: %s', url.href, error)
+        debug('keyFn threw while invalidating %s: %s', settings.keys.normalizeUrl(url, true), error)
         continue
       }
-      settings.backend.delete(key).catch((error: unknown) => reportError(settings.backend.counters, 'delete', key, error))
+      discard(settings, key)
     }
   }
 }

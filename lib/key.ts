@@ -20,10 +20,14 @@ export type KeyFn = (request: CacheRequest) => string
 /** The value ignored parameters and secret headers are replaced by in what is stored. */
 export const REDACTED = 'REDACTED'
 
-/** Request headers whose values are never stored in clear: only a digest, enough to compare. */
 /** Content-negotiation request headers: lists of case-insensitive items. */
 const NEGOTIATION_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'accept-charset'])
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token', 'x-api-token', 'x-access-token'])
+
+/** Request headers whose values are never stored in clear: only a digest, enough to compare. */
+const SECRET_HEADERS = new Set([
+  'authorization', 'proxy-authorization', 'cookie',
+  'x-api-key', 'x-api-token', 'x-auth-token', 'x-access-token', 'api-key', 'apikey', 'x-goog-api-key', 'private-token', 'x-amz-security-token'
+])
 
 /**
  * Request headers that say who is asking. When a request carries one, its digest is part of the key even without

@@ -59,6 +59,17 @@ export interface CacheOptions {
    * (`Cache-Status: …; collapsed`). Default `true`.
    */
   coalesce?: boolean
+  /**
+   * Answer from what is stored, but never change it: a miss is not stored, a 304 does not update the entry, nothing
+   * is deleted or invalidated. Fresh hits and stale answers (stale-while-revalidate, stale-if-error) are served.
+   * Default `false`.
+   */
+  readOnly?: boolean
+  /**
+   * Cache responses to requests that carry an `Authorization` header (keyed on a digest of it, so two users never
+   * share an entry). Default `false`: such requests bypass the cache, neither read nor stored.
+   */
+  cacheAuthorized?: boolean
 }
 
 /** Per-request options, given as `cache` in undici's dispatch options (`request(url, { cache: {…} })`). */
@@ -90,11 +101,15 @@ export interface Settings {
   staleWhileRevalidate: number
   /** Keys with a background refresh in flight (at most one each). */
   refreshing: Set<string>
-  /** The requests at the origin that identical ones wait for; undefined with `coalesce: false`. */
+  /** The requests at the origin that identical ones wait for; undefined with `coalesce: false` (and when read-only). */
   inFlight: InFlight | undefined
+  /** Never write to or delete from the backend. */
+  readOnly: boolean
+  /** Requests with an `Authorization` header take part in the cache. */
+  cacheAuthorized: boolean
 }
 
-const OPTION_NAMES = new Set(['cache', 'expireAfter', 'urlsExpireAfter', 'allowedCodes', 'allowedMethods', 'includeHeaders', 'ignoredParams', 'cacheControl', 'filter', 'keyFn', 'maxBodySize', 'staleIfError', 'staleWhileRevalidate', 'coalesce'])
+const OPTION_NAMES = new Set(['cache', 'expireAfter', 'urlsExpireAfter', 'allowedCodes', 'allowedMethods', 'includeHeaders', 'ignoredParams', 'cacheControl', 'filter', 'keyFn', 'maxBodySize', 'staleIfError', 'staleWhileRevalidate', 'coalesce', 'readOnly', 'cacheAuthorized'])
 const REQUEST_OPTION_NAMES = new Set(['expireAfter', 'refresh', 'forceRefresh', 'onlyIfCached'])
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -185,6 +200,8 @@ export function resolveOptions (options: unknown): Settings {
   }
   const keyFn = functionOption<KeyFn>(o.keyFn, 'keyFn')
   const backend = toBackend(o.cache)
+  const coalesce = booleanOption(o.coalesce, 'coalesce', true)
+  const readOnly = booleanOption(o.readOnly, 'readOnly', false)
 
   return {
     backend,
@@ -200,7 +217,10 @@ export function resolveOptions (options: unknown): Settings {
     staleIfError: staleWindow(o.staleIfError, 'staleIfError'),
     staleWhileRevalidate: staleWindow(o.staleWhileRevalidate, 'staleWhileRevalidate'),
     refreshing: new Set(),
-    inFlight: booleanOption(o.coalesce, 'coalesce', true) ? new InFlight() : undefined
+    // (Read-only, nothing is stored for identical requests to share: each goes to the origin without waiting.)
+    inFlight: coalesce && !readOnly ? new InFlight() : undefined,
+    readOnly,
+    cacheAuthorized: booleanOption(o.cacheAuthorized, 'cacheAuthorized', false)
   }
 }
 

@@ -12,6 +12,7 @@ import type { RecordedResponse } from './record.js'
 import { preparedHeaders } from './replay.js'
 import { mergeNotModified } from './revalidation.js'
 import { indexEntry, indexFor, isVariantIndex, readIndex, variantKey, type VariantIndex } from './variants.js'
+import { mayStore } from './writes.js'
 
 function asCachedResponse (entry: CacheEntry): CachedResponse {
   return {
@@ -40,7 +41,7 @@ export async function passesFilter (settings: Settings, entry: CacheEntry): Prom
 /**
  * Stores an entry in the background, once the filter (if any) has passed it: under the slot's key, or, for a response
  * with `Vary`, as a variant, with the URL's key holding the index of its variants. Returns the entry, or a promise of
- * it (undefined when the filter rejects it).
+ * it (undefined when the filter rejects it). Called only after a decision to store ({@link storageDecision}).
  */
 export function store (settings: Settings, slot: Pick<Slot, 'key' | 'index'>, entry: CacheEntry, requestHeaders: HeaderRecord): CacheEntry | Promise<CacheEntry | undefined> {
   const vetted = settings.filter ? passesFilter(settings, entry) : undefined
@@ -81,7 +82,7 @@ export function storeAliases (settings: Settings, request: CacheableRequest, tar
     try {
       key = settings.keys.keyOf({ method: request.method, url: url.href, headers: request.headers, body: undefined }, url)
     } catch (error) {
-      debug('keyFn threw for %s: %s', url.href, error)
+      debug('keyFn threw for %s: %s', settings.keys.normalizeUrl(url, true), error)
       continue
     }
     void settings.backend.set(key, aliasEntry(settings.keys.normalizeUrl(url, true), target, entry))
@@ -120,7 +121,7 @@ export function entryOf (settings: Settings, request: CacheableRequest, response
   const contentLength = firstValue(response.headers['content-length'])
   const hasBody = request.method !== 'HEAD' && response.status !== 204 && response.status !== 304
   if (hasBody && contentLength !== undefined && Number(contentLength) !== response.body.length) {
-    debug('not storing %s: body of %d bytes, Content-Length %s', request.url.href, response.body.length, contentLength)
+    debug('not storing %s: body of %d bytes, Content-Length %s', settings.keys.normalizeUrl(request.url, true), response.body.length, contentLength)
     return undefined
   }
   return {
@@ -136,8 +137,8 @@ export function entryOf (settings: Settings, request: CacheableRequest, response
   }
 }
 
-/** Whether (and until when) a response may be stored for this request, by the interceptor's settings. */
-export function storageDecision (settings: Settings, request: CacheableRequest, status: number, headers: ResponseHeaders, now: number): StoreDecision {
+/** Whether (and until when) the interceptor's settings allow a response to be stored for this request. */
+function allowedStorage (settings: Settings, request: CacheableRequest, status: number, headers: ResponseHeaders, now: number): StoreDecision {
   return decideStorage({
     status,
     headers,
@@ -149,13 +150,19 @@ export function storageDecision (settings: Settings, request: CacheableRequest, 
   })
 }
 
+/** Whether (and until when) a response is stored for this request: when the settings allow it and the cache is not read-only. */
+export function storageDecision (settings: Settings, request: CacheableRequest, status: number, headers: ResponseHeaders, now: number): StoreDecision {
+  return mayStore(settings, allowedStorage(settings, request, status, headers, now))
+}
+
 /**
  * A stored entry after a 304 (RFC 9111 §4.3.4): its headers updated by the 304's, its expiry worked out again from
- * them (a 304's `max-age` freshens it). The decision says whether the updated entry may still be stored.
+ * them (a 304's `max-age` freshens it), also when the cache is read-only. The decision says whether the updated
+ * entry is stored.
  */
 export function refreshedEntry (settings: Settings, request: CacheableRequest, stale: CacheEntry, notModified: ResponseHeaders, now: number): { entry: CacheEntry, decision: StoreDecision } {
   const headers = mergeNotModified(stale.headers, notModified)
-  const decision = storageDecision(settings, request, stale.status, toRecord(headers), now)
-  const times = decision.store ? { createdAt: decision.createdAt, expiresAt: decision.expiresAt } : { createdAt: now, expiresAt: now }
-  return { entry: { ...stale, headers, ...times }, decision }
+  const allowed = allowedStorage(settings, request, stale.status, toRecord(headers), now)
+  const times = allowed.store ? { createdAt: allowed.createdAt, expiresAt: allowed.expiresAt } : { createdAt: now, expiresAt: now }
+  return { entry: { ...stale, headers, ...times }, decision: mayStore(settings, allowed) }
 }

@@ -168,7 +168,7 @@ test('10,000 distinct keys leave no leader behind: each key gets a new leader af
 })
 
 test('different keys never coalesce: other URLs, other credentials', async (t) => {
-  const { origin, dispatcher } = await heldOrigin(t, {}, (req, res) => {
+  const { origin, dispatcher } = await heldOrigin(t, { cacheAuthorized: true }, (req, res) => {
     res.setHeader('cache-control', 'max-age=60')
     res.end(`${String(req.url)} ${req.headers.authorization ?? 'anonymous'}`)
   })

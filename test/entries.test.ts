@@ -62,7 +62,7 @@ test('sqlite: a corrupt row (written behind the cache\'s back) is a miss, and is
 
 test('sqlite: secrets never reach the file: ignored parameters are redacted, credential headers kept only as digests', async (t) => {
   const path = `${tempDir()}/secrets.sqlite`
-  const { origin, dispatcher, cache } = await setup(t, { cache: new SQLiteBackend(path), ignoredParams: ['api_key'], includeHeaders: ['authorization', 'accept'] }, (_req, res) => {
+  const { origin, dispatcher, cache } = await setup(t, { cache: new SQLiteBackend(path), ignoredParams: ['api_key'], includeHeaders: ['authorization', 'accept'], cacheAuthorized: true }, (_req, res) => {
     res.setHeader('vary', 'Cookie')
     res.end('private data')
   })

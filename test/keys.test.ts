@@ -88,7 +88,7 @@ test('includeHeaders: true keys on every request header, except ignored ones', a
 })
 
 test('credentials are part of the key: two users never share an entry, one user\'s repeat is a hit', async (t) => {
-  const { origin, dispatcher } = await setup(t)
+  const { origin, dispatcher } = await setup(t, { cacheAuthorized: true })
   const send = (headers: Record<string, string>): Promise<unknown> => viaRequest.send(`${origin.url}/me`, { dispatcher, headers })
   await send({ authorization: 'Bearer alice' })
   await send({ authorization: 'Bearer alice' })
@@ -100,7 +100,7 @@ test('credentials are part of the key: two users never share an entry, one user\
 })
 
 test('listing a credential header in ignoredParams lets requests share entries whatever its value', async (t) => {
-  const { origin, dispatcher } = await setup(t, { ignoredParams: ['Authorization'] })
+  const { origin, dispatcher } = await setup(t, { ignoredParams: ['Authorization'], cacheAuthorized: true })
   for (const user of ['alice', 'bob']) await viaRequest.send(`${origin.url}/shared`, { dispatcher, headers: { authorization: `Bearer ${user}` } })
   assert.equal(origin.count(), 1)
 })

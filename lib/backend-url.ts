@@ -10,10 +10,10 @@ const DEFAULT_NAME = 'http_cache'
 
 /** The forms `backendFromUrl` accepts, for error messages and usage text. */
 export const BACKEND_URL_FORMS: readonly string[] = [
-  'sqlite:./http_cache.sqlite, sqlite:/abs/path.sqlite or sqlite:///abs/path.sqlite',
-  'redis://host:6379/0?name=http_cache (or rediss://)',
-  'mongodb://host:27017/http_cache (or mongodb+srv://)',
-  'dynamodb://http_cache?endpoint=http://127.0.0.1:8000&region=us-east-1'
+  'sqlite:./http_cache.sqlite, sqlite:/abs/path.sqlite or sqlite:///abs/path.sqlite (a SQLite file)',
+  'redis://127.0.0.1:6379/0?name=http_cache, or rediss:// (name: the key prefix, default http_cache)',
+  'mongodb://127.0.0.1:27017/http_cache, or mongodb+srv:// (the path: the database, default http_cache)',
+  'dynamodb://http_cache?endpoint=http://127.0.0.1:8000&region=us-east-1 (the table; AWS credentials from the environment)'
 ]
 
 /** The schemes of backend URLs (with their colon), e.g. to tell a backend URL from other arguments. */

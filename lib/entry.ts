@@ -34,6 +34,11 @@ export function isResponse (entry: CacheEntry): boolean {
   return entry.status >= 100
 }
 
+/** Whether an entry is past its expiry at `now` (epoch ms). */
+export function isExpired (entry: Pick<CacheEntry, 'expiresAt'>, now: number): boolean {
+  return entry.expiresAt !== null && entry.expiresAt <= now
+}
+
 /** Bumped whenever the layout of the encoded entry changes; an entry of another version is a miss. */
 export const ENTRY_VERSION = 1
 const MAGIC = Buffer.from('UCCE', 'latin1')

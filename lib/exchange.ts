@@ -18,6 +18,8 @@ export interface CacheableRequest {
   perRequest: RequestCacheOptions
   /** The expiry settings give this request (per request, URL pattern, session), resolved when the response arrives. */
   settingsExpiry: ExpireAfter
+  /** When the request was dispatched (`performance.now()`), for the timings the cache reports. */
+  started: number
 }
 
 /** Where a request's response is stored: the URL's key, the variant index found there (if any), and the entry's own key. */

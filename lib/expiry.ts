@@ -75,16 +75,16 @@ export function describe (value: unknown): string {
 }
 
 /** Strips the scheme (`https://`) from a URL or pattern. */
-function withoutScheme (text: string): string {
+export function withoutScheme (text: string): string {
   const at = text.indexOf('://')
   return at === -1 ? text : text.slice(at + 3)
 }
 
 /**
- * Compiles an fnmatch-style glob into a prefix-matching RegExp: `*` matches any run of characters, `/` included;
- * `?` matches one character; `[abc]` / `[!abc]` match a class; everything else is literal.
+ * Compiles an fnmatch-style glob into a RegExp matching a prefix of a text (or, with `whole`, all of it): `*` matches any
+ * run of characters, `/` included; `?` matches one character; `[abc]` / `[!abc]` match a class; everything else is literal.
  */
-export function globToPrefixRegExp (glob: string): RegExp {
+export function globToRegExp (glob: string, whole = false): RegExp {
   let source = ''
   for (let i = 0; i < glob.length; i++) {
     const char = glob[i]!
@@ -97,7 +97,7 @@ export function globToPrefixRegExp (glob: string): RegExp {
       i = end
     } else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&')
   }
-  return new RegExp(`^${source}`, 's')
+  return new RegExp(`^${source}${whole ? '$' : ''}`, 's')
 }
 
 function escapeClass (body: string): string {
@@ -114,7 +114,7 @@ export class UrlExpiryPatterns {
   constructor (patterns: Record<string, ExpireAfter>) {
     this.#rules = Object.entries(patterns).map(([pattern, expireAfter]) => {
       assertExpireAfter(expireAfter, `urlsExpireAfter[${JSON.stringify(pattern)}]`)
-      return { pattern: globToPrefixRegExp(withoutScheme(pattern)), expireAfter }
+      return { pattern: globToRegExp(withoutScheme(pattern)), expireAfter }
     })
   }
 

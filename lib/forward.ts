@@ -10,6 +10,7 @@ import type { CacheEntry } from './entry.js'
 import type { CacheableRequest, Slot } from './exchange.js'
 import type { Dispatch, DispatchHandler, DispatchOptions, ResponseHeaders } from './handler.js'
 import { firstValue } from './headers.js'
+import { reportError, reportRevalidate } from './events.js'
 import { invalidateAfter } from './invalidation.js'
 import { debug } from './log.js'
 import type { Settings } from './options.js'
@@ -45,6 +46,9 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
 
   const decide = (status: number, headers: ResponseHeaders, context: unknown): ResponseDecision => {
     invalidateAfter(settings, request, status, headers)
+    if (validators !== undefined) {
+      reportRevalidate(() => ({ key: slot.entryKey, url: stale!.url, method: request.method, status, duration: performance.now() - request.started }))
+    }
     // (Only a 304 to validators this cache sent: a caller's own conditional request never reaches here.)
     if ((status === 304 && validators !== undefined) || (status >= 500 && staleIfError())) return { instead: true }
     // (fwd-status tells the outcome of a revalidation.)
@@ -67,7 +71,7 @@ export function forward (settings: Settings, request: CacheableRequest, slot: Sl
     const now = Date.now()
     const { entry, decision } = refreshedEntry(settings, request, stale!, response.headers, now)
     if (decision.store) settle(store(settings, slot, entry, request.headers))
-    else settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
+    else settings.backend.delete(slot.entryKey).catch((error: unknown) => reportError(settings.backend.counters, 'delete', slot.entryKey, error))
     return entryResponse(entry, { hit: false, fwd, fwdStatus: 304, stored: decision.store }, now)
   }
 

@@ -5,12 +5,13 @@
 import type { Dispatcher } from 'undici'
 import type { CacheBackend } from './backends/base.js'
 import { formatCacheStatus, type CacheStatus, type ForwardReason } from './cache-status.js'
-import { isResponse, type CacheEntry } from './entry.js'
+import { isExpired, isResponse, type CacheEntry } from './entry.js'
 import type { CacheableRequest, Slot } from './exchange.js'
 import { DO_NOT_CACHE } from './expiry.js'
 import { forward, forwardUncached } from './forward.js'
 import type { Dispatch, DispatchHandler, DispatchOptions } from './handler.js'
 import { toHeaderRecord } from './headers.js'
+import { reportError, reportHit, reportMiss } from './events.js'
 import { debug } from './log.js'
 import { resolveOptions, resolveRequestOptions, type CacheOptions, type Settings } from './options.js'
 import { acceptsStale, isConditional, isFresh, requestDirectives, withinStaleWindow } from './policy.js'
@@ -41,7 +42,7 @@ async function lookUp (settings: Settings, request: CacheableRequest, key: strin
   // (The filter is awaited only when there is one: no extra turn of the event loop on a plain hit.)
   if (!settings.allowedCodes.has(entry.status) || (settings.filter !== undefined && !(await passesFilter(settings, entry)))) {
     // The entry was stored under settings that now reject it: drop it, and go to the origin.
-    settings.backend.delete(slot.entryKey).catch((error: unknown) => debug('deleting %s failed: %s', slot.entryKey, error))
+    settings.backend.delete(slot.entryKey).catch((error: unknown) => reportError(settings.backend.counters, 'delete', slot.entryKey, error))
     return { fwd: 'miss', slot }
   }
   const fwd = whyNotFresh(settings, request, entry, revalidate)
@@ -57,13 +58,16 @@ function whyNotFresh (settings: Settings, request: CacheableRequest, entry: Cach
   if (!varyMatches(settings, entry, request.headers)) return 'vary-miss'
   const now = Date.now()
   if (isFresh(entryTimes(entry), request.directives, now, revalidate)) return undefined
-  return entry.expiresAt !== null && entry.expiresAt <= now ? 'stale' : 'request'
+  return isExpired(entry, now) ? 'stale' : 'request'
 }
 
-/** A stored entry as the answer to a request (without its body for a HEAD). */
-function answerWith (request: CacheableRequest, entry: CacheEntry, status: Omit<CacheStatus, 'ttl'> = FRESH_HIT): void {
+/** A stored entry as the answer to a request (without its body for a HEAD), reported as a hit when it is one. */
+function answerWith (settings: Settings, request: CacheableRequest, key: string, entry: CacheEntry, status: Omit<CacheStatus, 'ttl'> = FRESH_HIT): void {
   const response = entryResponse(entry, status)
   replay(request.handler, request.method === 'HEAD' && entry.method !== 'HEAD' ? { ...response, body: Buffer.alloc(0) } : response)
+  if (status.hit) {
+    reportHit(settings.backend.counters, () => ({ key, url: entry.url, method: request.method, status: entry.status, stale: isExpired(entry, Date.now()), duration: performance.now() - request.started }))
+  }
 }
 
 /**
@@ -83,7 +87,7 @@ function answeredAtOnce (settings: Settings, request: CacheableRequest): boolean
   // (A filter may be asynchronous: an entry that must pass one takes the full flow.)
   if (entry === undefined || !isResponse(entry) || !settings.allowedCodes.has(entry.status) || settings.filter !== undefined) return false
   if (whyNotFresh(settings, request, entry, false) !== undefined) return false
-  answerWith(request, entry)
+  answerWith(settings, request, key, entry)
   return true
 }
 
@@ -119,20 +123,22 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
   // A HEAD is answered from a fresh stored GET when there is one (a GET is never answered from a HEAD).
   if (request.method === 'HEAD' && settings.allowedMethods.has('GET') && perRequest.forceRefresh !== true) {
     const fromGet = await lookUp(settings, request, keyOf('GET'), revalidate)
-    if ('fresh' in fromGet) return answerWith(request, fromGet.fresh)
+    if ('fresh' in fromGet) return answerWith(settings, request, fromGet.slot.entryKey, fromGet.fresh)
   }
   // only-if-cached outranks a forced refresh: it may never go to the origin.
   const found: Lookup = perRequest.forceRefresh === true && !onlyIfCached ? { fwd: 'request', slot: { key, entryKey: key } } : await lookUp(settings, request, key, revalidate)
-  if ('fresh' in found) return answerWith(request, found.fresh)
+  const entryKey = found.slot.entryKey
+  if ('fresh' in found) return answerWith(settings, request, entryKey, found.fresh)
   const now = Date.now()
   if ('stale' in found && !revalidate) {
     const times = entryTimes(found.stale)
-    if (acceptsStale(times, directives, now)) return answerWith(request, found.stale)
+    if (acceptsStale(times, directives, now)) return answerWith(settings, request, entryKey, found.stale)
     if (!onlyIfCached && withinStaleWindow(times, 'stale-while-revalidate', settings.staleWhileRevalidate, undefined, now)) {
-      answerWith(request, found.stale, { hit: true, fwd: 'stale', detail: 'stale-while-revalidate' })
+      answerWith(settings, request, entryKey, found.stale, { hit: true, fwd: 'stale', detail: 'stale-while-revalidate' })
       return refreshInBackground(settings, request, found.slot, found.stale, options)
     }
   }
+  reportMiss(settings.backend.counters, () => ({ key: entryKey, url: settings.keys.normalizeUrl(request.url, true), method: request.method, reason: found.fwd, duration: performance.now() - request.started }))
   if (onlyIfCached) return replay(request.handler, syntheticResponse(504, 'Gateway Timeout', formatCacheStatus({ hit: false, detail: 'only-if-cached' })))
   const stale = 'stale' in found ? found.stale : undefined
   const { inFlight } = settings
@@ -141,13 +147,14 @@ async function answer (settings: Settings, request: CacheableRequest): Promise<v
   const leader = inFlight.waitFor(found.slot.entryKey)
   if (leader === undefined) return forward(settings, request, found.slot, found.fwd, options, stale, request.handler, inFlight.lead(found.slot.entryKey))
   const shared = await leader
-  if (shared !== undefined && varyMatches(settings, shared, request.headers)) return answerWith(request, shared, { hit: false, fwd: found.fwd, collapsed: true })
+  if (shared !== undefined && varyMatches(settings, shared, request.headers)) return answerWith(settings, request, entryKey, shared, { hit: false, fwd: found.fwd, collapsed: true })
   // It stored nothing (an error, a response that may not be stored) or another variant: this request goes itself.
   forward(settings, request, found.slot, found.fwd, options, stale)
 }
 
 /** Decides, without I/O, whether the cache takes part in a request; returns false when it is forwarded as is. */
 function dispatchWithCache (settings: Settings, dispatch: Dispatch, interceptorOrigin: unknown, options: DispatchOptions, handler: DispatchHandler): boolean {
+  const started = performance.now()
   const perRequest = resolveRequestOptions(options.cache)
   const url = requestUrl(options, interceptorOrigin)
   // No origin (a Client or Pool on undici 7) or an upgrade (WebSocket, CONNECT): not a cacheable exchange.
@@ -163,7 +170,7 @@ function dispatchWithCache (settings: Settings, dispatch: Dispatch, interceptorO
   const settingsExpiry = perRequest.expireAfter ?? settings.urlPatterns.match(url.href) ?? settings.expireAfter
   if (settingsExpiry === DO_NOT_CACHE) return uncached('bypass', 'do-not-cache')
 
-  const request: CacheableRequest = { options, handler, dispatch, method, url, headers, directives, perRequest, settingsExpiry }
+  const request: CacheableRequest = { options, handler, dispatch, method, url, headers, directives, perRequest, settingsExpiry, started }
   if (answeredAtOnce(settings, request)) return true
   answer(settings, request).catch((error: unknown) => failRequest(handler, error as Error))
   return true

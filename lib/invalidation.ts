@@ -5,6 +5,7 @@
 import type { CacheableRequest } from './exchange.js'
 import type { ResponseHeaders } from './handler.js'
 import { firstValue, type HeaderRecord } from './headers.js'
+import { reportError } from './events.js'
 import { debug } from './log.js'
 import type { Settings } from './options.js'
 
@@ -42,7 +43,7 @@ function invalidate (settings: Settings, headers: HeaderRecord, urls: URL[]): vo
         debug('keyFn threw while invalidating %s: %s', url.href, error)
         continue
       }
-      settings.backend.delete(key).catch((error: unknown) => debug('invalidating %s failed: %s', url.href, error))
+      settings.backend.delete(key).catch((error: unknown) => reportError(settings.backend.counters, 'delete', key, error))
     }
   }
 }

@@ -2,6 +2,7 @@
  * The caching decisions, as pure functions of headers, settings and the clock: what a request asks of the
  * cache, whether a stored entry may answer it, and whether (and until when) a response may be stored.
  */
+import { isExpired } from './entry.js'
 import { deltaSeconds, parseAge, parseCacheControl, parseHttpDate, parseVary, type Directives } from './cache-control.js'
 import { DO_NOT_CACHE, resolveExpireAfter, type ExpireAfter } from './expiry.js'
 import type { HeaderRecord } from './headers.js'
@@ -144,7 +145,7 @@ export interface EntryTimes {
  * (the `refresh` option). An `immutable` response is not revalidated while fresh, whatever the request says.
  */
 export function isFresh (entry: EntryTimes, request: RequestDirectives, now: number, revalidate = false): boolean {
-  if (revalidate || (entry.expiresAt !== null && entry.expiresAt <= now)) return false
+  if (revalidate || isExpired(entry, now)) return false
   if (request.minFresh !== undefined && entry.expiresAt !== null && entry.expiresAt - now < request.minFresh * 1000) return false
   if (entry.directives.has('immutable')) return true
   if (request.noCache) return false

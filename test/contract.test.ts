@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ENTRY_VERSION } from 'undici-client-cache'
-import { keyOfUrl } from '#lib/backends/base.js'
+import { keyOfUrl } from '#lib/backends/selection.js'
 import { encodeEntry } from '#lib/entry.js'
 import { allBackendCases, available, listUrls, uniqueName } from './helpers/backends.js'
 import { viaFetch, viaRequest } from './helpers/clients.js'
@@ -89,6 +89,22 @@ for (const backend of allBackendCases) {
       assert.deepEqual(await listUrls(cache), [])
       await viaRequest.send(`${origin.url}/b?x=1`, { dispatcher })
       assert.equal(origin.count(), 4, 'after clear, a request goes to the origin again')
+    })
+
+    test('entries, delete by URL glob and by expiry, resetExpiration and stats', async (t) => {
+      if (!await available(t, backend)) return
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make(), urlsExpireAfter: { '127.0.0.1:*/old/*': '1h' } })
+      for (const path of ['/api/1', '/api/2', '/old/1', '/other']) await viaRequest.send(origin.url + path, { dispatcher })
+      const infos = []
+      for await (const info of cache.entries({ urls: [`${origin.url}/api/*`] })) infos.push(info)
+      assert.deepEqual(infos.map((info) => [info.url, info.status, info.method, info.expired]).sort(), [[`${origin.url}/api/1`, 200, 'GET', false], [`${origin.url}/api/2`, 200, 'GET', false]])
+      assert.equal(await cache.resetExpiration(0, { urls: ['*/old/*'] }), 1)
+      const stats = await cache.stats()
+      assert.deepEqual([stats.entries, stats.expired, stats.stored, stats.misses], [4, 1, 4, 4])
+      assert.ok(stats.bytes > 4 * 'hello GET /api/1'.length)
+      assert.equal(await cache.delete({ expired: true }), 1)
+      assert.equal(await cache.delete({ urls: [`${origin.url}/api/*`] }), 2)
+      assert.deepEqual(await listUrls(cache), [`${origin.url}/other`])
     })
 
     test('clear() empties a cache of 60 entries (past any batch limit of the store)', async (t) => {

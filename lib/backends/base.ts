@@ -1,12 +1,14 @@
 /** CacheBackend: cached responses kept in a Keyv store, with the management operations every backend shares. */
 import Keyv from 'keyv'
 import { aliasTarget, isAlias } from '../aliases.js'
-import { decodeEntry, encodeEntry, entrySize, isResponse, type CacheEntry } from '../entry.js'
-import { toHeaderRecord } from '../headers.js'
-import { durationMs } from '../expiry.js'
-import { KeyBuilder, type CacheRequest } from '../key.js'
+import { decodeEntry, encodeEntry, entrySize, isExpired, isResponse, type CacheEntry } from '../entry.js'
+import { newCounters, reportError, reportStore, type Counters } from '../events.js'
+import { assertExpireAfter, DO_NOT_CACHE, resolveExpireAfter, type ExpireAfter } from '../expiry.js'
+import { KeyBuilder } from '../key.js'
 import { debug } from '../log.js'
-import { MemoryLayer, type MemoryLayerOptions } from './memory-layer.js'
+import { MemoryLayer } from './memory-layer.js'
+import { entryInfo, entryMatcher, keyOfUrl, type EntryFilter, type EntryInfo, type UrlRequestInit } from './selection.js'
+import type { CacheBackendOptions } from './store-options.js'
 
 /** How entries are turned into the values a Keyv store holds, and back. */
 export interface EntryCodec {
@@ -18,78 +20,35 @@ export interface EntryCodec {
 /** The versioned binary encoding (see `entry.ts`); a Buffer round-trips through every Keyv serializer. */
 export const binaryCodec: EntryCodec = { encode: encodeEntry, decode: decodeEntry }
 
-/** The options every store-backed backend takes. */
-export interface StoreOptions {
-  /**
-   * How long (ms) a read or a write may take before the cache gives up on it: a read then counts as a miss and the
-   * request goes to the network; a write is dropped. Default 2000; `Infinity` for none.
-   */
-  timeout?: number
-  /**
-   * After a read fails or times out, how long (ms) the cache leaves the store alone: requests go straight to the
-   * network, with no wait, and nothing is written until then; the next request tries the store again. Default 1000.
-   */
-  retryAfter?: number
-  /**
-   * Keep recently read and written entries decoded in this process as well, so that a hit on a hot URL costs a Map
-   * lookup instead of a trip to the store. `true` for the defaults. Entries are re-read from the store after
-   * `maxAge` (default 1 s): that is how long another process's change of an entry may go unseen here. Default off.
-   */
-  memoryLayer?: boolean | MemoryLayerOptions
+/** What `stats()` returns: what the store holds now, and what this process's requests did since the backend was made. */
+export interface CacheStats {
+  /** Stored responses (variants counted one by one). */
+  entries: number
+  /** Their size in bytes, as stored. */
+  bytes: number
+  /** How many of them are past their expiry. */
+  expired: number
+  /** Requests answered from the cache. */
+  hits: number
+  /** Requests the cache took part in that went to the origin (or waited for an identical one). */
+  misses: number
+  /** Responses written to the store. */
+  stored: number
+  /** Store operations that failed or timed out. */
+  errors: number
 }
 
-export interface CacheBackendOptions extends StoreOptions {
-  /** How entries become store values and back. Default: the versioned binary encoding. */
-  codec?: EntryCodec
-  /**
-   * For stores that expire keys themselves: how long (ms) an entry is kept after it turns stale (for revalidation
-   * and stale-if-error) before the store deletes it. Entries without an expiry never expire in the store.
-   * Default: the store gets no expiry at all.
-   */
-  keepStaleFor?: number
-  /** The largest entry (bytes, encoded) the store can hold; larger ones are not written. Default Infinity. */
-  maxEntrySize?: number
+/** Options of a deletion by filter. */
+export interface DeleteOptions {
+  /** Called as the deletion goes, with how many entries are deleted so far out of how many it will delete. */
+  onProgress?: (progress: { deleted: number, total: number }) => void
 }
 
-/** The options of backends whose store deletes expired keys itself (Redis, MongoDB, DynamoDB). */
-export interface ExpiringStoreOptions extends StoreOptions {
-  /**
-   * How long an entry stays in the store after it turns stale, so that it can still be revalidated or served on
-   * an error: seconds, or a duration such as `'1h'`. Default `'1h'`. Entries that never expire carry no expiry.
-   */
-  keepStaleFor?: number | string
-}
-
-/** Splits a backend's options: the {@link ExpiringStoreOptions}, validated, and the rest (its client's). */
-export function expiringStoreOptions<T extends ExpiringStoreOptions> (options: T, owner: string): { store: CacheBackendOptions, rest: Omit<T, keyof ExpiringStoreOptions> } {
-  const { timeout, retryAfter, memoryLayer, keepStaleFor = '1h', ...rest } = options
-  return { store: { timeout, retryAfter, memoryLayer, keepStaleFor: durationMs(keepStaleFor, `${owner}: keepStaleFor`) }, rest }
-}
+/** How many deletions (or rewrites) a management call keeps in flight at once. */
+const BATCH = 64
 
 /** Opens the Keyv store; called again (after `retryAfter`) when an earlier attempt failed. */
 export type StoreOpener = () => Promise<Keyv>
-
-/** A request described for `hasUrl` / `deleteUrl`, keyed exactly as the interceptor keys it. */
-export interface UrlRequestInit {
-  /** Default `'GET'`. */
-  method?: string
-  /** Request headers, when the key includes some (`includeHeaders`). */
-  headers?: Record<string, string | string[]> | Array<[string, string]> | Iterable<[string, string]>
-  /** The request body, when the key includes one (e.g. a cached POST). */
-  body?: string | Uint8Array
-}
-
-/** Builds the key of a request given by URL, with `keys`' rules. */
-export function keyOfUrl (keys: KeyBuilder, url: string | URL, init: UrlRequestInit = {}): string {
-  const parsed = new URL(url)
-  const request: CacheRequest = {
-    method: (init.method ?? 'GET').toUpperCase(),
-    url: parsed.href,
-    headers: toHeaderRecord(init.headers),
-    body: init.body === undefined ? undefined : Buffer.from(init.body as string)
-  }
-  return keys.keyOf(request, parsed)
-}
 
 function positiveMs (value: unknown, option: string, infinityAllowed: boolean, owner: string): number {
   if (typeof value !== 'number' || !(value > 0) || (value === Infinity && !infinityAllowed)) {
@@ -121,6 +80,8 @@ export class CacheBackend {
   readonly #layer: MemoryLayer | undefined
   /** Counts the writes and deletes started: a read that overlapped one does not refresh the memory layer. */
   #changes = 0
+  /** What this process's requests did (the interceptor counts hits and misses here); see `stats()`. */
+  readonly counters: Counters = newCounters()
   /**
    * The key rules `hasUrl` and `deleteUrl` use. The interceptor a backend is given to sets its own; a backend
    * shared by interceptors with different key options uses those of the last one created.
@@ -145,7 +106,7 @@ export class CacheBackend {
 
   #opened (keyv: Promise<Keyv>): Promise<Keyv> {
     keyv.catch((error: unknown) => {
-      debug('the store failed to open: %s', error)
+      reportError(this.counters, 'open', undefined, error)
       this.#openFailed = true
       this.#rest()
     })
@@ -186,7 +147,7 @@ export class CacheBackend {
     try {
       value = await this.#bounded(Promise.resolve(this.#read(key)), `read of ${key}`)
     } catch (error) {
-      debug('read of %s failed: %s', key, error)
+      reportError(this.counters, 'read', key, error)
       this.#rest()
       return undefined
     }
@@ -262,7 +223,8 @@ export class CacheBackend {
     return tracked
   }
 
-  async #write (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>): Promise<void> {
+  /** Writes an entry (a response is reported as stored, unless it is a rewrite by a management call: `reported` false). */
+  async #write (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>, reported = true): Promise<void> {
     try {
       // The bound covers the vetting too (a user's async filter), so a pending write always settles.
       await this.#bounded((async () => {
@@ -274,12 +236,17 @@ export class CacheBackend {
         }
         const ttl = this.#storeTtl(value)
         if (ttl !== undefined && ttl <= 0) return
-        await (await this.#keyv).set(key, this.#codec.encode(value), ttl)
+        const started = performance.now()
+        const encoded = this.#codec.encode(value)
+        await (await this.#keyv).set(key, encoded, ttl)
         this.#layer?.set(key, value)
+        if (reported && isResponse(value)) {
+          reportStore(this.counters, () => ({ key, url: value.url, method: value.method, status: value.status, size: sizeOf(encoded, value), expiresAt: value.expiresAt, duration: performance.now() - started }))
+        }
       })(), `write of ${key}`)
     } catch (error) {
       // (Only a failed read rests the store: a write that is slow under load says less about the store.)
-      debug('write of %s failed: %s', key, error)
+      reportError(this.counters, 'write', key, error)
     }
   }
 
@@ -289,8 +256,18 @@ export class CacheBackend {
     return Math.ceil(entry.expiresAt + this.#keepStaleFor - Date.now())
   }
 
-  /** Deletes one entry by key; true when there was one. */
-  delete (key: string): Promise<boolean> {
+  /**
+   * Deletes the entry under `key` (true when there was one), or every entry a filter selects (how many were deleted;
+   * the aliases of a redirect chain go with the entry they name). Rejects when the store fails.
+   */
+  delete (key: string): Promise<boolean>
+  delete (filter: EntryFilter, options?: DeleteOptions): Promise<number>
+  delete (target: string | EntryFilter, options: DeleteOptions = {}): Promise<boolean | number> {
+    if (typeof target === 'string') return this.#deleteKey(target)
+    return this.#deleteMatching(target, options, 'delete()')
+  }
+
+  #deleteKey (key: string): Promise<boolean> {
     // Registered at once: a read of the key that starts after this call waits for the deletion.
     return this.#change(key, async () => {
       const deleted = await (await this.#keyv).delete(key)
@@ -334,28 +311,86 @@ export class CacheBackend {
 
   /** The URLs of every stored response (expired ones included), in storage order. */
   async * urls (): AsyncIterable<string> {
-    await this.flush()
-    for await (const [, value] of this.rawEntries()) {
-      const entry = this.#codec.decode(value)
+    for await (const { url } of this.entries()) yield url
+  }
+
+  /** The stored responses a filter selects (all of them by default), in storage order; see {@link EntryFilter}. */
+  async * entries (filter: EntryFilter = {}): AsyncIterable<EntryInfo> {
+    const now = Date.now()
+    const matches = entryMatcher(filter, this.keyBuilder, now, 'entries()', false)
+    for await (const { key, entry, size } of this.#stored()) {
       // (The index of a URL's variants and the aliases of redirect chains are not responses.)
-      if (entry && isResponse(entry)) yield entry.url
+      const info = entry !== undefined && matches(key, entry) ? entryInfo(key, entry, size, now) : undefined
+      if (info !== undefined) yield info
     }
   }
 
   /** Deletes every expired entry, and every value that is not a readable entry. Returns how many were deleted. */
   async deleteExpired (now = Date.now()): Promise<number> {
+    return this.#deleteMatching({ expired: true }, {}, 'deleteExpired()', now)
+  }
+
+  async #deleteMatching (filter: EntryFilter, { onProgress }: DeleteOptions, caller: string, now = Date.now()): Promise<number> {
+    const matches = entryMatcher(filter, this.keyBuilder, now, caller, true)
+    const doomed = new Set<string>()
+    const aliases: Array<[key: string, target: string | undefined]> = []
+    for await (const { key, entry } of this.#stored()) {
+      if (matches(key, entry)) doomed.add(key)
+      else if (entry !== undefined && isAlias(entry)) aliases.push([key, aliasTarget(entry)])
+    }
+    for (const [key, target] of aliases) if (target !== undefined && doomed.has(target)) doomed.add(key)
+    await this.#inBatches([...doomed], (key) => this.#deleteKey(key), onProgress)
+    return doomed.size
+  }
+
+  /**
+   * Gives the stored responses a filter selects (all of them by default) a new expiry, counted from now; returns how
+   * many. `EXPIRE_IMMEDIATELY` makes them stale at once, `NEVER_EXPIRE` fresh for good.
+   */
+  async resetExpiration (expireAfter: ExpireAfter, filter: EntryFilter = {}): Promise<number> {
+    assertExpireAfter(expireAfter, 'resetExpiration(): expireAfter')
+    if (expireAfter === DO_NOT_CACHE) throw new TypeError('resetExpiration(): expireAfter cannot be DO_NOT_CACHE (delete() removes entries)')
+    const now = Date.now()
+    const matches = entryMatcher(filter, this.keyBuilder, now, 'resetExpiration()', false)
+    const expiresAt = resolveExpireAfter(expireAfter, now) as number | null
+    const chosen: Array<[string, CacheEntry]> = []
+    for await (const { key, entry } of this.#stored()) {
+      if (entry !== undefined && isResponse(entry) && matches(key, entry)) chosen.push([key, entry])
+    }
+    await this.#inBatches(chosen, async ([key, entry]) => this.#change(key, async () => this.#write(key, { ...entry, expiresAt }, false)))
+    return chosen.length
+  }
+
+  /** What the store holds now (one pass over it), and what this process's requests did since the backend was made. */
+  async stats (): Promise<CacheStats> {
+    const now = Date.now()
+    const stats: CacheStats = { entries: 0, bytes: 0, expired: 0, ...this.counters }
+    for await (const { entry, size } of this.#stored()) {
+      if (entry === undefined || !isResponse(entry)) continue
+      stats.entries++
+      stats.bytes += size
+      if (isExpired(entry, now)) stats.expired++
+    }
+    return stats
+  }
+
+  /** Every stored value, decoded (undefined when it is not a readable entry), once the writes started so far are done. */
+  async * #stored (): AsyncIterable<{ key: string, entry: CacheEntry | undefined, size: number }> {
     await this.flush()
-    const doomed: string[] = []
     for await (const [key, value] of this.rawEntries()) {
       const entry = this.#codec.decode(value)
-      if (entry === undefined || (entry.expiresAt !== null && entry.expiresAt <= now)) doomed.push(key)
+      yield { key, entry, size: entry === undefined ? 0 : sizeOf(value, entry) }
     }
-    const keyv = await this.#keyv
-    for (const key of doomed) {
-      this.#layer?.delete(key)
-      await keyv.delete(key)
+  }
+
+  /** Runs `run` over `items`, {@link BATCH} at a time, reporting progress after each batch. */
+  async #inBatches<T> (items: T[], run: (item: T) => Promise<unknown>, onProgress?: DeleteOptions['onProgress']): Promise<void> {
+    for (let done = 0; done < items.length;) {
+      const batch = items.slice(done, done + BATCH)
+      await Promise.all(batch.map(run))
+      done += batch.length
+      onProgress?.({ deleted: done, total: items.length })
     }
-    return doomed.length
   }
 
   /** Resolves once every write started so far has finished. */
@@ -369,7 +404,7 @@ export class CacheBackend {
     try {
       await (await this.#keyv).disconnect()
     } catch (error) {
-      debug('closing the store failed: %s', error)
+      reportError(this.counters, 'close', undefined, error)
     }
   }
 
@@ -384,4 +419,9 @@ export class CacheBackend {
     }
     for await (const [key, value] of keyv.iterator(keyv.namespace) as AsyncIterable<[string, unknown]>) yield [key, value]
   }
+}
+
+/** An entry's size in bytes as stored: its encoded value's length, or an estimate when the store keeps objects. */
+function sizeOf (value: unknown, entry: CacheEntry): number {
+  return value instanceof Uint8Array ? value.byteLength : typeof value === 'string' ? Buffer.byteLength(value) : entrySize(entry)
 }

@@ -8,12 +8,12 @@ import { SQLiteBackend } from './backends/sqlite.js'
 /** The cache name every backend uses when the URL names none. */
 const DEFAULT_NAME = 'http_cache'
 
-/** The forms `backendFromUrl` accepts, for error messages and usage text. */
-export const BACKEND_URL_FORMS: readonly string[] = [
-  'sqlite:./http_cache.sqlite, sqlite:/abs/path.sqlite or sqlite:///abs/path.sqlite (a SQLite file)',
-  'redis://127.0.0.1:6379/0?name=http_cache, or rediss:// (name: the key prefix, default http_cache)',
-  'mongodb://127.0.0.1:27017/http_cache, or mongodb+srv:// (the path: the database, default http_cache)',
-  'dynamodb://http_cache?endpoint=http://127.0.0.1:8000&region=us-east-1 (the table; AWS credentials from the environment)'
+/** The forms `backendFromUrl` accepts, each with a note, for error messages and usage text. */
+export const BACKEND_URL_FORMS: ReadonlyArray<readonly [form: string, note: string]> = [
+  ['sqlite:./http_cache.sqlite', 'a SQLite file; also sqlite:/abs/path.sqlite, sqlite:///abs/path.sqlite'],
+  ['redis://127.0.0.1:6379/0?name=http_cache', 'also rediss://; name: the key prefix'],
+  ['mongodb://127.0.0.1:27017/http_cache', 'also mongodb+srv://; the path: the database'],
+  ['dynamodb://http_cache?endpoint=http://127.0.0.1:8000&region=us-east-1', 'the table; AWS credentials from the environment']
 ]
 
 /** The schemes of backend URLs (with their colon), e.g. to tell a backend URL from other arguments. */
@@ -120,7 +120,7 @@ export function parseBackendUrl (url: string): BackendSpec {
     case 'redis:': case 'rediss:': return parseRedis(url)
     case 'mongodb:': case 'mongodb+srv:': return parseMongo(url)
     case 'dynamodb:': return parseDynamo(url)
-    default: throw invalid(url, `it must be one of: ${BACKEND_URL_FORMS.join('; ')}`)
+    default: throw invalid(url, `it must be one of: ${BACKEND_URL_FORMS.map(([form]) => form).join(', ')}`)
   }
 }
 

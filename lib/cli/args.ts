@@ -18,12 +18,12 @@ interface OptionSpec {
 
 /** Every option the tool takes; which command takes which is said by the command. */
 export const OPTIONS = {
-  cache: { type: 'string', value: 'URL', help: `the cache (or give its URL as the first argument, or set ${CACHE_ENV})` },
-  json: { type: 'boolean', help: 'print JSON instead of text (stats, list, show)' },
+  cache: { type: 'string', value: 'URL', help: 'the cache (see above)' },
+  json: { type: 'boolean', help: 'print JSON (stats, list, show)' },
   expired: { type: 'boolean', help: 'only expired entries' },
-  url: { type: 'string', multiple: true, value: 'GLOB', help: 'only entries whose URL matches: * any characters, ? one, [abc] one of these (repeatable)' },
+  url: { type: 'string', multiple: true, value: 'GLOB', help: 'only entries whose URL matches GLOB: * any characters, ? one, [abc] one of these; repeatable' },
   'older-than': { type: 'string', value: 'AGE', help: 'only entries created more than AGE ago: 30m, 12h, 7d, 2w, a number of seconds, or a date (2025-01-31)' },
-  yes: { type: 'boolean', help: 'really do it (clear)' },
+  yes: { type: 'boolean', help: 'confirm that clear may delete everything' },
   help: { type: 'boolean', short: 'h', help: 'print this help' }
 } as const satisfies Record<string, OptionSpec>
 

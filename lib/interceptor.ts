@@ -65,9 +65,7 @@ function whyNotFresh (settings: Settings, request: CacheableRequest, entry: Cach
 function answerWith (settings: Settings, request: CacheableRequest, key: string, entry: CacheEntry, status: Omit<CacheStatus, 'ttl'> = FRESH_HIT): void {
   const response = entryResponse(entry, status)
   replay(request.handler, request.method === 'HEAD' && entry.method !== 'HEAD' ? { ...response, body: Buffer.alloc(0) } : response)
-  if (status.hit) {
-    reportHit(settings.backend.counters, () => ({ key, url: entry.url, method: request.method, status: entry.status, stale: isExpired(entry, Date.now()), duration: performance.now() - request.started }))
-  }
+  if (status.hit) reportHit(settings.backend.counters, key, entry, request.method, request.started)
 }
 
 /**

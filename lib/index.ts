@@ -14,3 +14,4 @@ export { MongoDBBackend, MONGODB_MAX_ENTRY_SIZE, type MongoDBBackendOptions } fr
 export { DynamoDBBackend, DYNAMODB_MAX_ENTRY_SIZE, type DynamoDBBackendOptions } from './backends/dynamodb.js'
 export { ENTRY_VERSION, type CacheEntry } from './entry.js'
 export type { CacheRequest, KeyFn } from './key.js'
+export { backendFromUrl } from './backend-url.js'

@@ -80,7 +80,10 @@ export class CacheBackend {
   readonly #layer: MemoryLayer | undefined
   /** Counts the writes and deletes started: a read that overlapped one does not refresh the memory layer. */
   #changes = 0
-  /** What this process's requests did (the interceptor counts hits and misses here); see `stats()`. */
+  /**
+   * What this process's requests did since the backend was made: hits, misses, responses stored, store errors (the
+   * interceptor counts here). Read it as it stands, without touching the store; `stats()` adds what the store holds.
+   */
   readonly counters: Counters = newCounters()
   /**
    * The key rules `hasUrl` and `deleteUrl` use. The interceptor a backend is given to sets its own; a backend

@@ -57,3 +57,5 @@ console.log(execFileSync(process.execPath, [cli, `sqlite:${file}`, 'list'], { en
 
 await dispatcher.close()
 await origin.close()
+// (What this example must show: 3 hits of 8 requests, 3 users deleted, the expired news purged, the config left.)
+if (counts.get(`hit{host="${new URL(origin.url).host}"}`) !== 3 || deleted !== 3 || origin.requests() !== 5) process.exitCode = 1

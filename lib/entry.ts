@@ -39,15 +39,21 @@ export function isExpired (entry: Pick<CacheEntry, 'expiresAt'>, now: number): b
   return entry.expiresAt !== null && entry.expiresAt <= now
 }
 
-/** Bumped whenever the layout of the encoded entry changes; an entry of another version is a miss. */
-export const ENTRY_VERSION = 1
+/**
+ * Bumped whenever the layout of the encoded entry changes; an entry of another version is a miss. (Version 2 records
+ * the body's length, so that an entry cut short, or run on, is a miss instead of a hit with the wrong body.)
+ */
+export const ENTRY_VERSION = 2
 const MAGIC = Buffer.from('UCCE', 'latin1')
-const PREFIX_LENGTH = MAGIC.length + 1 + 4
+const META_LENGTH_AT = MAGIC.length + 1
+const BODY_LENGTH_AT = META_LENGTH_AT + 4
+const PREFIX_LENGTH = BODY_LENGTH_AT + 4
 
 type EntryMeta = Omit<CacheEntry, 'body'>
 
 /**
- * Encodes an entry (`kept`: to be held in memory) as `"UCCE" | version (1 byte) | meta length (uint32 BE) | meta JSON (UTF-8) | body bytes`:
+ * Encodes an entry (`kept`: to be held in memory) as
+ * `"UCCE" | version (1 byte) | meta length (uint32 BE) | body length (uint32 BE) | meta JSON (UTF-8) | body bytes`:
  * the body is stored as raw bytes, never as text, so every byte round-trips.
  */
 export function encodeEntry (entry: CacheEntry, kept = false): Buffer {
@@ -58,19 +64,23 @@ export function encodeEntry (entry: CacheEntry, kept = false): Buffer {
   const out = kept ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size)
   MAGIC.copy(out, 0)
   out.writeUInt8(ENTRY_VERSION, MAGIC.length)
-  out.writeUInt32BE(metaBytes.length, MAGIC.length + 1)
+  out.writeUInt32BE(metaBytes.length, META_LENGTH_AT)
+  out.writeUInt32BE(body.length, BODY_LENGTH_AT)
   metaBytes.copy(out, PREFIX_LENGTH)
   body.copy(out, PREFIX_LENGTH + metaBytes.length)
   return out
 }
 
-/** Decodes {@link encodeEntry}'s output. Anything else (another version, truncated, not an entry) gives undefined. */
+/**
+ * Decodes {@link encodeEntry}'s output. Anything else (another version, cut short or run on, not an entry) gives
+ * undefined.
+ */
 export function decodeEntry (value: unknown): CacheEntry | undefined {
   if (!(value instanceof Uint8Array) || value.length < PREFIX_LENGTH) return undefined
   const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC) || bytes.readUInt8(MAGIC.length) !== ENTRY_VERSION) return undefined
-  const metaEnd = PREFIX_LENGTH + bytes.readUInt32BE(MAGIC.length + 1)
-  if (metaEnd > bytes.length) return undefined
+  const metaEnd = PREFIX_LENGTH + bytes.readUInt32BE(META_LENGTH_AT)
+  if (metaEnd + bytes.readUInt32BE(BODY_LENGTH_AT) !== bytes.length) return undefined
   let meta: unknown
   try {
     meta = JSON.parse(bytes.toString('utf8', PREFIX_LENGTH, metaEnd))

@@ -7,11 +7,10 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ENTRY_VERSION } from 'undici-client-cache'
 import { keyOfUrl } from '#lib/backends/selection.js'
-import { encodeEntry } from '#lib/entry.js'
 import { allBackendCases, available, listUrls, uniqueName } from './helpers/backends.js'
 import { viaFetch, viaRequest } from './helpers/clients.js'
+import { foreignValues, storedValue } from './helpers/foreign-values.js'
 import { setup } from './helpers/setup.js'
 
 for (const backend of allBackendCases) {
@@ -50,26 +49,27 @@ for (const backend of allBackendCases) {
       assert.equal(origin.count(), 1)
     })
 
-    test('an entry of another version or an unreadable value is a miss, then overwritten', async (t) => {
+    test('a value that is not an entry of this version (another version, cut short, garbage, Keyv\'s JSON envelope) is a miss, then overwritten, and deleteExpired() removes it', async (t) => {
       if (!await available(t, backend)) return
       const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() })
-      const url = `${origin.url}/v`
-      await viaRequest.send(url, { dispatcher })
-      const key = keyOfUrl(cache.keyBuilder, url)
-      const keyv = await cache.keyv
-      const otherVersion = encodeEntry({ status: 200, statusText: 'OK', headers: [], body: Buffer.from('old'), url, method: 'GET', createdAt: 0, expiresAt: null, requestHeaders: {} })
-      otherVersion[4] = ENTRY_VERSION + 1
-      for (const bad of [otherVersion, Buffer.from('not an entry')]) {
-        await keyv.set(key, bad)
-        // (Written behind the backend's back: a memory layer sees it once its copy is older than its maxAge.)
-        if (backend.layerMaxAge !== undefined) await new Promise((resolve) => setTimeout(resolve, backend.layerMaxAge! + 20))
-        const answer = await viaRequest.send(url, { dispatcher })
-        assert.equal(answer.status, 200)
-        assert.equal(answer.text, 'hello GET /v')
-        assert.deepEqual(answer.cacheStatus, { hit: false, fwd: 'uri-miss', stored: true })
-        assert.equal((await viaRequest.send(url, { dispatcher })).cacheStatus?.hit, true, 'healed')
+      const keyOf = (path: string): string => keyOfUrl(cache.keyBuilder, origin.url + path)
+      for (const [i, foreign] of foreignValues.entries()) {
+        // (Written before the first request of its URL, so that a memory layer has nothing of it yet.)
+        await foreign.write(cache, keyOf(`/v${i}`))
+        const answer = await viaRequest.send(`${origin.url}/v${i}`, { dispatcher })
+        assert.equal(answer.text, `hello GET /v${i}`, foreign.name)
+        assert.deepEqual(answer.cacheStatus, { hit: false, fwd: 'uri-miss', stored: true }, foreign.name)
+        const healed = await viaRequest.send(`${origin.url}/v${i}`, { dispatcher })
+        assert.deepEqual([healed.cacheStatus?.hit, healed.text], [true, `hello GET /v${i}`], `${foreign.name}: overwritten`)
       }
-      assert.equal(origin.count(), 3)
+      assert.equal(origin.count(), foreignValues.length)
+      const healed = foreignValues.map((_, i) => `${origin.url}/v${i}`).sort()
+      for (const remove of [async () => cache.deleteExpired(), async () => cache.delete({ expired: true })]) {
+        for (const [i, foreign] of foreignValues.entries()) await foreign.write(cache, keyOf(`/d${i}`))
+        assert.equal(await remove(), foreignValues.length, 'every unreadable value is deleted, and nothing else')
+        for (const [i, foreign] of foreignValues.entries()) assert.equal(await storedValue(cache, keyOf(`/d${i}`)), undefined, foreign.name)
+        assert.deepEqual(await listUrls(cache), healed)
+      }
     })
 
     test('clear, hasUrl, deleteUrl, urls, deleteExpired and close', async (t) => {

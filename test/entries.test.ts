@@ -34,11 +34,20 @@ test('anything that is not a current entry decodes to undefined, never throws', 
   const otherVersion = Buffer.from(encoded)
   otherVersion[4] = ENTRY_VERSION + 1
   const badJson = Buffer.from(encoded)
-  badJson[10] = 0xff
+  badJson[14] = 0xff // (in the JSON header, after the 13-byte prefix)
   const badField = encodeEntry({ ...entry, status: 'x' as unknown as number })
   for (const value of [otherVersion, badJson, badField, encoded.subarray(0, 20), encoded.subarray(0, 6), Buffer.from('garbage'), 'a string', 42, null, {}, { ...entry, body: 'not a buffer' }]) {
     assert.equal(decodeEntry(value), undefined)
   }
+})
+
+test('an entry cut short, or with bytes after its body, decodes to undefined: never to a hit with the wrong body', () => {
+  const encoded = encodeEntry(entry)
+  for (const cut of [1, 10, entry.body.length, entry.body.length + 1]) assert.equal(decodeEntry(encoded.subarray(0, encoded.length - cut)), undefined, `cut by ${cut}`)
+  assert.equal(decodeEntry(Buffer.concat([encoded, Buffer.from('x')])), undefined)
+  const empty = encodeEntry({ ...entry, body: Buffer.alloc(0) })
+  assert.deepEqual(decodeEntry(empty)?.body, Buffer.alloc(0), 'an empty body is a body')
+  assert.equal(decodeEntry(empty.subarray(0, empty.length - 1)), undefined)
 })
 
 test('sqlite: a corrupt row (written behind the cache\'s back) is a miss, and is overwritten', async (t) => {

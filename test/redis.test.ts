@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createClient } from '@keyv/redis'
 import { RedisBackend } from 'undici-client-cache'
+import { keyOfUrl } from '#lib/backends/selection.js'
 import { uniqueName } from './helpers/backends.js'
 import { viaRequest, type Answer } from './helpers/clients.js'
 import { hitsAgain } from './helpers/recovery.js'
@@ -80,4 +81,30 @@ test('Redis down when the backend is created: requests go to the network; the ca
   assert.equal(origin.count(), 3)
   await redis.start()
   assert.ok(await hitsAgain(cache, async (path) => viaRequest.send(origin.url + path, { dispatcher })), 'a response is a hit once Redis is up')
+})
+
+test('a key another process deletes between the scan and the read is skipped: entries(), delete() and deleteExpired() go on', async (t) => {
+  if (!await needService(t, 'redis')) return
+  const cacheName = uniqueName()
+  const { origin, dispatcher, cache } = await setup(t, { cache: new RedisBackend(cacheName, { url: services.redisUrl }) })
+  const other = new RedisBackend(cacheName, { url: services.redisUrl })
+  t.after(async () => other.close())
+  for (const path of ['/a', '/b', '/c']) await viaRequest.send(origin.url + path, { dispatcher })
+  await cache.flush()
+  // The other process deletes /b just after this one's scan has listed it: the adapter then reads it as missing.
+  const adapter = (await cache.keyv).store as { mget (keys: string[]): Promise<unknown[]> }
+  const mget = adapter.mget.bind(adapter)
+  const listedB = `${cacheName}:${keyOfUrl(cache.keyBuilder, `${origin.url}/b`)}`
+  adapter.mget = async (keys) => {
+    if (keys.includes(listedB)) assert.equal(await other.deleteUrl(`${origin.url}/b`), true)
+    return mget(keys)
+  }
+  const listed = []
+  for await (const { url } of cache.entries()) listed.push(url)
+  assert.deepEqual(listed.sort(), [`${origin.url}/a`, `${origin.url}/c`])
+  await viaRequest.send(`${origin.url}/b`, { dispatcher })
+  assert.equal(await cache.delete({ urls: [`${origin.url}/a`] }), 1)
+  await viaRequest.send(`${origin.url}/b`, { dispatcher })
+  assert.equal(await cache.deleteExpired(), 0)
+  assert.equal(origin.count(), 5)
 })

@@ -3,7 +3,6 @@
  * made by @keyv/sqlite (an earlier version of this package) is taken as it is.
  */
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import KeyvSqlite from '@keyv/sqlite'
@@ -12,6 +11,7 @@ import { SQLiteBackend, type CacheEntry } from 'undici-client-cache'
 import { tempDir } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
 import { setup } from './helpers/setup.js'
+import { rowsOf } from './helpers/sqlite-file.js'
 
 function entry (text: string): CacheEntry {
   const body = Buffer.from(text)
@@ -28,24 +28,13 @@ function entry (text: string): CacheEntry {
   }
 }
 
-/** The rows of the file, read through a connection of its own (as another process would). */
-async function rows (path: string): Promise<Array<{ key: string, value: unknown }>> {
-  const sqlite3 = createRequire(import.meta.url)('sqlite3') as typeof import('sqlite3')
-  const db = new sqlite3.Database(path)
-  try {
-    return await new Promise((resolve, reject) => db.all('SELECT key, value FROM responses ORDER BY key', (error: Error | null, found: Array<{ key: string, value: unknown }>) => error ? reject(error) : resolve(found)))
-  } finally {
-    await new Promise((resolve) => db.close(resolve))
-  }
-}
-
 test('sqlite: 2,000 writes started together are all committed, as BLOBs, and read back', async (t) => {
   const path = join(tempDir(), 'batch.sqlite')
   const cache = new SQLiteBackend(path)
   t.after(async () => cache.close())
   const keys = Array.from({ length: 2000 }, (_, i) => `key-${String(i).padStart(4, '0')}`)
   await Promise.all(keys.map(async (key) => cache.set(key, entry(key))))
-  const stored = await rows(path)
+  const stored = await rowsOf(path)
   assert.equal(stored.length, 2000)
   assert.ok(stored.every((row) => Buffer.isBuffer(row.value)))
   for (const key of ['key-0000', 'key-1234', 'key-1999']) assert.equal((await cache.get(key))?.body.toString(), key)
@@ -77,6 +66,6 @@ test('sqlite: a table made by @keyv/sqlite (TEXT values) is used as it is; its o
   assert.equal((await viaRequest.send(url, { dispatcher })).cacheStatus?.hit, false)
   assert.equal((await viaRequest.send(url, { dispatcher })).cacheStatus?.hit, true)
   assert.equal(await cache.deleteExpired(), 1, 'the unreadable old row is deleted')
-  assert.deepEqual((await rows(path)).map((row) => Buffer.isBuffer(row.value)), [true])
+  assert.deepEqual((await rowsOf(path)).map((row) => Buffer.isBuffer(row.value)), [true])
   assert.equal(origin.count(), 1)
 })

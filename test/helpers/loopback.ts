@@ -1,5 +1,5 @@
 /** An Agent that resolves every host name to 127.0.0.1, so tests can use real host names offline. */
-import type { LookupFunction } from 'node:net'
+import { connect, type LookupFunction } from 'node:net'
 import { Agent } from './undici.js'
 
 const lookup: LookupFunction = (_host, options, callback) => {
@@ -9,4 +9,15 @@ const lookup: LookupFunction = (_host, options, callback) => {
 
 export function loopbackAgent (): InstanceType<typeof Agent> {
   return new Agent({ connect: { lookup } })
+}
+
+/** An Agent that connects every request, whatever its host and port, to 127.0.0.1:`port`. */
+export function routedAgent (port: number): InstanceType<typeof Agent> {
+  return new Agent({
+    connect: (_options, callback) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => callback(null, socket))
+      socket.once('error', (error) => callback(error, null))
+    }
+  })
 }

@@ -1,4 +1,5 @@
 /** Parsing of the caching headers: Cache-Control, Pragma, Expires, Date, Age and Vary. Pure functions, no policy. */
+import { splitOutsideQuotes } from './lists.js'
 
 export type HeaderValue = string | string[] | undefined
 
@@ -22,7 +23,7 @@ export function parseCacheControl (value: HeaderValue): Directives {
   if (!text) return EMPTY
   const directives = new Map<string, string | true>()
   // A quoted value may contain commas (no-cache="a, b"); split outside quotes only.
-  for (const part of text.match(/(?:[^,"]|"(?:[^"\\]|\\.)*")+/g) ?? []) {
+  for (const part of splitOutsideQuotes(text, ',')) {
     const eq = part.indexOf('=')
     const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase()
     if (!name || directives.has(name)) continue

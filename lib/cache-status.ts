@@ -1,4 +1,5 @@
 /** The RFC 9211 `Cache-Status` header: what this cache did with a request, written and read back. */
+import { splitOutsideQuotes } from './lists.js'
 
 /** The name this cache signs its `Cache-Status` entries with. */
 export const CACHE_NAME = 'undici-client-cache'
@@ -54,11 +55,6 @@ function headerText (headers: HeaderSource): string | undefined {
     if (name.toLowerCase() === 'cache-status') return Array.isArray(value) ? value.join(', ') : String(value)
   }
   return undefined
-}
-
-/** Splits a list on commas outside quoted strings. */
-function splitOutsideQuotes (text: string, separator: string): string[] {
-  return text.match(new RegExp(`(?:[^${separator}"]|"(?:[^"\\\\]|\\\\.)*")+`, 'g')) ?? []
 }
 
 /**

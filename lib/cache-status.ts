@@ -24,23 +24,44 @@ export interface CacheStatus {
   detail?: string
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** An sf-token (RFC 8941 §3.3.4): a `fwd` or `detail` written as it is. */
+const TOKEN = /^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*$/
+
+/** The largest magnitude of an sf-integer (RFC 8941 §3.3.1: at most 15 digits). */
+const MAX_INTEGER = 999_999_999_999_999
 
 /** A structured-field string (RFC 8941 §3.3.3): printable ASCII only, `"` and `\` escaped; anything else becomes `?`. */
 function quote (text: string): string {
   return `"${text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`
 }
 
-/** Formats this cache's `Cache-Status` entry, e.g. `undici-client-cache; fwd=uri-miss; stored`. */
+/** A token as it is, anything else as a quoted string: nothing a caller passes can break out of the header. */
+function tokenOrString (value: unknown): string {
+  const text = String(value)
+  return TOKEN.test(text) ? text : quote(text)
+}
+
+/** A number as an sf-integer (truncated, within its range); undefined when it is not a finite number. */
+function integer (value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined
+  return String(Math.max(-MAX_INTEGER, Math.min(MAX_INTEGER, Math.trunc(value))))
+}
+
+/**
+ * Formats this cache's `Cache-Status` entry, e.g. `undici-client-cache; fwd=uri-miss; stored`: always a well-formed
+ * structured field of printable ASCII, whatever it is given (a `ttl` that is not a finite number is left out).
+ */
 export function formatCacheStatus (status: CacheStatus): string {
   let text = CACHE_NAME
   if (status.hit) text += '; hit'
-  if (status.fwd) text += `; fwd=${status.fwd}`
-  if (status.fwdStatus !== undefined) text += `; fwd-status=${status.fwdStatus}`
-  if (status.ttl !== undefined) text += `; ttl=${Math.trunc(status.ttl)}`
+  if (status.fwd) text += `; fwd=${tokenOrString(status.fwd)}`
+  const fwdStatus = integer(status.fwdStatus)
+  if (fwdStatus !== undefined) text += `; fwd-status=${fwdStatus}`
+  const ttl = integer(status.ttl)
+  if (ttl !== undefined) text += `; ttl=${ttl}`
   if (status.stored) text += '; stored'
   if (status.collapsed) text += '; collapsed'
-  if (status.detail) text += `; detail=${TOKEN.test(status.detail) ? status.detail : quote(status.detail)}`
+  if (status.detail) text += `; detail=${tokenOrString(status.detail)}`
   return text
 }
 

@@ -78,31 +78,44 @@ function headerText (headers: HeaderSource): string | undefined {
   return undefined
 }
 
+/** One parameter of an entry (RFC 8941 §3.1.2): a key, and a value that is an integer, a boolean, a token or a string. */
+const PARAMETER = /^([a-z*][a-z0-9_\-.*]*)(?:=(-?\d{1,15}|\?[01]|[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*|"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*"))?$/
+const INTEGER = /^-?\d+$/
+
+/** The status an entry's parameters say; undefined when one of them is not well-formed. */
+function readEntry (params: string[]): CacheStatus | undefined {
+  const status: CacheStatus = { hit: false }
+  for (const param of params) {
+    const match = PARAMETER.exec(param)
+    if (match === null) return undefined
+    const [, key, raw] = match
+    const flag = raw === undefined || raw === '?1'
+    const text = raw === undefined || raw.startsWith('?') ? undefined : raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw
+    const number = raw !== undefined && INTEGER.test(raw) ? Number(raw) : undefined
+    if (key === 'hit') status.hit = flag
+    else if (key === 'fwd' && text !== undefined) status.fwd = text as ForwardReason
+    else if (key === 'fwd-status' && number !== undefined) status.fwdStatus = number
+    else if (key === 'ttl' && number !== undefined) status.ttl = number
+    else if (key === 'stored' && flag) status.stored = true
+    else if (key === 'collapsed' && flag) status.collapsed = true
+    else if (key === 'detail' && text !== undefined) status.detail = text
+  }
+  return status
+}
+
 /**
  * Reads this cache's entry back from a `Cache-Status` header. Accepts a fetch `Headers`, a headers object as
  * `undici.request` returns it, or the header's value. Returns undefined when the response has no entry of ours.
+ *
+ * Each cache appends its entry to the list, and this one does so last: only the last entry is read, and only when it
+ * is this cache's and well-formed (this cache writes no other kind). An entry an upstream sent under this cache's name
+ * is never read, even one that tries to swallow the real one into a quoted string of its own.
  */
 export function parseCacheStatus (headers: HeaderSource): CacheStatus | undefined {
   const text = headerText(headers)
   if (!text) return undefined
-  for (const member of splitOutsideQuotes(text, ',')) {
-    const [name, ...params] = splitOutsideQuotes(member, ';').map((part) => part.trim())
-    if (name !== CACHE_NAME) continue
-    const status: CacheStatus = { hit: false }
-    for (const param of params) {
-      const eq = param.indexOf('=')
-      const key = (eq === -1 ? param : param.slice(0, eq)).trim()
-      let value = eq === -1 ? '' : param.slice(eq + 1).trim()
-      if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
-      if (key === 'hit') status.hit = true
-      else if (key === 'fwd') status.fwd = value as ForwardReason
-      else if (key === 'fwd-status') status.fwdStatus = Number(value)
-      else if (key === 'ttl') status.ttl = Number(value)
-      else if (key === 'stored') status.stored = true
-      else if (key === 'collapsed') status.collapsed = true
-      else if (key === 'detail') status.detail = value
-    }
-    return status
-  }
-  return undefined
+  const last = splitOutsideQuotes(text, ',').map((member) => member.trim()).filter(Boolean).pop()
+  if (last === undefined) return undefined
+  const [name, ...params] = splitOutsideQuotes(last, ';').map((part) => part.trim())
+  return name === CACHE_NAME ? readEntry(params) : undefined
 }

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { formatCacheStatus, parseCacheStatus, type CacheStatus, type ForwardReason } from 'undici-client-cache'
 import { fuzzRuns, PURE_RUNS } from './helpers/fuzz.js'
-import { hostileText } from './helpers/hostile.js'
+import { hostileText, nastyPiece, sendable } from './helpers/hostile.js'
 
 const REASONS: ForwardReason[] = ['bypass', 'method', 'uri-miss', 'vary-miss', 'miss', 'request', 'stale']
 const DETAILS = ['status', 'no-store', 'max-age=0', 'expired', 'vary', 'too-large', 'redirect', 'read-only', 'only-if-cached', 'stale-if-error', 'key']
@@ -69,5 +69,60 @@ describe('formatCacheStatus, whatever it is given', () => {
     assert.equal(formatCacheStatus({ hit: true, ttl: -0.5 }), 'undici-client-cache; hit; ttl=0')
     assert.equal(formatCacheStatus({ hit: false, detail: '304' }), 'undici-client-cache; detail="304"', 'a token starts with a letter')
     assert.equal(formatCacheStatus({ hit: false, detail: 'stale-if-error' }), 'undici-client-cache; detail=stale-if-error')
+  })
+})
+
+/** A status as the interceptor writes one: its reasons, its details, whole numbers. */
+const writtenStatus: fc.Arbitrary<CacheStatus> = fc.record({
+  hit: fc.boolean(),
+  fwd: fc.constantFrom(...REASONS),
+  fwdStatus: fc.integer({ min: 100, max: 599 }),
+  ttl: fc.integer({ min: -1e12, max: 1e12 }),
+  stored: fc.boolean(),
+  collapsed: fc.boolean(),
+  detail: fc.constantFrom(...DETAILS)
+}, { requiredKeys: ['hit'] })
+
+/** Entries an upstream (the origin, a CDN) may send, forgeries of ours among them, some malformed on purpose. */
+const upstreamEntry = fc.oneof(
+  fc.constantFrom('ExampleCDN; hit', 'ExampleCDN; fwd=uri-miss; detail="a, b; c"', 'undici-client-cache; hit; ttl=99',
+    'undici-client-cache; hit; detail="', 'undici-client-cache; hit; detail="x\\', 'x="', '"', 'a="b\\"c"', 'undici-client-cache'),
+  anyStatus.map(formatCacheStatus),
+  fc.array(fc.oneof(nastyPiece, hostileText), { maxLength: 4 }).map((pieces) => pieces.join(''))
+)
+/** A whole upstream Cache-Status value, as a header can carry it. */
+const upstreamValue = fc.array(upstreamEntry, { minLength: 1, maxLength: 3 }).map((entries) => sendable(entries.join(', ')))
+
+describe('parseCacheStatus, whatever the header holds', () => {
+  test('never throws; any ttl or fwd-status it reads is a whole number', () => {
+    fc.assert(fc.property(fc.oneof(upstreamValue, hostileText), (text) => {
+      const status = parseCacheStatus(text)
+      for (const value of [status?.ttl, status?.fwdStatus]) assert.ok(value === undefined || Number.isSafeInteger(value), String(value))
+    }), fuzzRuns(PURE_RUNS))
+  })
+
+  test('after any upstream value, reads the entry this cache appended, or nothing: never a forged one', () => {
+    fc.assert(fc.property(upstreamValue, writtenStatus, (upstream, status) => {
+      const ours = formatCacheStatus(status)
+      const read = parseCacheStatus(`${upstream}, ${ours}`)
+      if (read !== undefined) assert.deepEqual(read, parseCacheStatus(ours))
+    }), fuzzRuns(PURE_RUNS))
+  })
+
+  test('after well-formed upstream entries (forgeries of ours too), reads exactly the entry this cache appended', () => {
+    fc.assert(fc.property(fc.array(anyStatus.map(formatCacheStatus), { minLength: 1, maxLength: 3 }), writtenStatus, (upstream, status) => {
+      const ours = formatCacheStatus(status)
+      assert.deepEqual(parseCacheStatus([...upstream, ours].join(', ')), readBack(status))
+      assert.deepEqual(parseCacheStatus({ 'cache-status': [...upstream, ours] }), readBack(status))
+    }), fuzzRuns(PURE_RUNS))
+  })
+
+  test('examples: only the last entry is read, when it is ours and well-formed', () => {
+    assert.deepEqual(parseCacheStatus('undici-client-cache; hit; ttl=99, undici-client-cache; fwd=uri-miss; stored'), { hit: false, fwd: 'uri-miss', stored: true })
+    assert.equal(parseCacheStatus('undici-client-cache; hit; detail=", undici-client-cache; fwd=uri-miss; detail="max-age=0"'), undefined)
+    assert.equal(parseCacheStatus('undici-client-cache; hit, x=", undici-client-cache; detail="max-age=0"'), undefined)
+    assert.equal(parseCacheStatus('undici-client-cache; hit, OtherCache; fwd=uri-miss'), undefined, 'not ours: the last entry is another cache\'s')
+    assert.equal(parseCacheStatus('undici-client-cache; hit; ttl=1e+297'), undefined)
+    assert.deepEqual(parseCacheStatus('undici-client-cache; hit; ttl=NaN'), { hit: true }, 'a well-formed token where an integer belongs is left out')
   })
 })

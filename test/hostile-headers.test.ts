@@ -33,6 +33,6 @@ describe('splitting lists outside quoted strings', () => {
   test('a 1 MiB header of unclosed quoted strings is parsed (the regular expression would have taken hours)', () => {
     const hostile = '"\\'.repeat(512 * 1024)
     assert.deepEqual([...parseCacheControl(hostile).keys()], ['\\'])
-    assert.equal(parseCacheStatus(`undici-client-cache; detail=${hostile}`)?.hit, false)
+    assert.deepEqual(parseCacheStatus(`${hostile}, undici-client-cache; hit`), { hit: true })
   })
 })

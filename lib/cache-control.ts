@@ -72,9 +72,15 @@ export function parseVary (value: HeaderValue): string[] {
   return names.includes('*') ? ['*'] : [...new Set(names)]
 }
 
-/** A request header value normalized for comparison: list items trimmed, inner whitespace collapsed. */
+/**
+ * A request header value normalized for comparison: list items trimmed, inner whitespace collapsed to one space. Only
+ * HTTP's whitespace (SP and HTAB, RFC 9110 §5.6.3) is: any other character (a no-break space, 0xA0) is part of the value.
+ */
 export function normalizeHeaderValue (value: HeaderValue): string | null {
   const text = joinHeader(value)
   if (text === undefined) return null
-  return text.split(',').map((item) => item.trim().replace(/\s+/g, ' ')).join(',')
+  return text.split(',').map((item) => {
+    const collapsed = item.replace(/[ \t]+/g, ' ')
+    return collapsed.slice(collapsed.startsWith(' ') ? 1 : 0, collapsed.endsWith(' ') ? -1 : undefined)
+  }).join(',')
 }

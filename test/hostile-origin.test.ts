@@ -1,13 +1,13 @@
 /**
  * A hostile origin, end to end: an origin on 127.0.0.1 answering with random (valid to send) Cache-Control, Expires,
  * Date, Age, Vary, validators and an upstream Cache-Status never makes a request through the cache fail; every answer
- * (miss, hit, revalidated or stale) has the origin's status and exactly its body bytes; and every stored entry has
- * times a Date holds. On every backend that needs no server.
+ * (miss, hit, revalidated, stale or shared with a concurrent request) has the origin's status and exactly its body
+ * bytes; and every stored entry has times a Date holds. On every backend that needs no server.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { parseCacheStatus } from 'undici-client-cache'
+import { parseCacheStatus, type CacheOptions } from 'undici-client-cache'
 import { backendCases } from './helpers/backends.js'
 import { viaFetch, viaRequest } from './helpers/clients.js'
 import { fuzzRuns, HTTP_RUNS } from './helpers/fuzz.js'
@@ -73,15 +73,16 @@ function answeringFrom (answers: Map<string, Answering>): Route {
 const isDate = (date: Date | null): boolean => date === null || Number.isFinite(date.getTime())
 
 describe('a hostile origin: random caching headers never fail a request or change a body', () => {
-  for (const backend of backendCases) {
-    test(`${backend.name}: every answer has the origin's status and body, every entry valid times`, async (t) => {
+  const settings: Array<[string, CacheOptions]> = [['stale-if-error', { staleIfError: true }], ['stale-while-revalidate', { staleWhileRevalidate: true }]]
+  for (const [backend, [serving, options]] of backendCases.flatMap((backend) => settings.map((setting) => [backend, setting] as const))) {
+    test(`${backend.name}, ${serving}: every answer has the origin's status and body, every entry valid times`, async (t) => {
       const answers = new Map<string, Answering>()
-      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make(), allowedCodes: [200, 203, 404], staleIfError: true }, answeringFrom(answers))
+      const { origin, dispatcher, cache } = await setup(t, { ...options, cache: backend.make(), allowedCodes: [200, 203, 404] }, answeringFrom(answers))
       let run = 0
-      await fc.assert(fc.asyncProperty(answering, fc.array(asking, { minLength: 2, maxLength: 4 }), async (answer, requests) => {
+      await fc.assert(fc.asyncProperty(answering, fc.array(asking, { minLength: 2, maxLength: 4 }), fc.boolean(), async (answer, requests, together) => {
         const path = `/o${++run}`
         answers.set(path, answer)
-        for (const { method, consumer, headers } of requests) {
+        const ask = async ({ method, consumer, headers }: typeof requests[number]): Promise<void> => {
           const got = await consumer.send(origin.url + path, { dispatcher, method, headers })
           assert.equal(got.status, answer.status, `${method} ${JSON.stringify(headers)}`)
           assert.ok(got.body.equals(method === 'HEAD' ? Buffer.alloc(0) : answer.body), `${method} ${JSON.stringify(headers)}: the origin's body, byte for byte`)
@@ -89,6 +90,9 @@ describe('a hostile origin: random caching headers never fail a request or chang
           assert.ok(status?.ttl === undefined || Number.isSafeInteger(status.ttl))
           if (status?.hit === true) assert.match(got.header('age') ?? '', /^\d+$/)
         }
+        // One after the other, or all at once (identical misses then share one origin request).
+        if (together) await Promise.all(requests.map(ask))
+        else for (const request of requests) await ask(request)
         await cache.flush()
         for await (const entry of cache.entries({ urls: [origin.url + path] })) {
           assert.ok(isDate(entry.createdAt) && isDate(entry.expiresAt), `${entry.url}: ${String(entry.createdAt)}, ${String(entry.expiresAt)}`)

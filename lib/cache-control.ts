@@ -1,4 +1,5 @@
 /** Parsing of the caching headers: Cache-Control, Pragma, Expires, Date, Age and Vary. Pure functions, no policy. */
+import { splitOutsideQuotes } from './lists.js'
 
 export type HeaderValue = string | string[] | undefined
 
@@ -22,7 +23,7 @@ export function parseCacheControl (value: HeaderValue): Directives {
   if (!text) return EMPTY
   const directives = new Map<string, string | true>()
   // A quoted value may contain commas (no-cache="a, b"); split outside quotes only.
-  for (const part of text.match(/(?:[^,"]|"(?:[^"\\]|\\.)*")+/g) ?? []) {
+  for (const part of splitOutsideQuotes(text, ',')) {
     const eq = part.indexOf('=')
     const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase()
     if (!name || directives.has(name)) continue
@@ -71,9 +72,15 @@ export function parseVary (value: HeaderValue): string[] {
   return names.includes('*') ? ['*'] : [...new Set(names)]
 }
 
-/** A request header value normalized for comparison: list items trimmed, inner whitespace collapsed. */
+/**
+ * A request header value normalized for comparison: list items trimmed, inner whitespace collapsed to one space. Only
+ * HTTP's whitespace (SP and HTAB, RFC 9110 §5.6.3) is: any other character (a no-break space, 0xA0) is part of the value.
+ */
 export function normalizeHeaderValue (value: HeaderValue): string | null {
   const text = joinHeader(value)
   if (text === undefined) return null
-  return text.split(',').map((item) => item.trim().replace(/\s+/g, ' ')).join(',')
+  return text.split(',').map((item) => {
+    const collapsed = item.replace(/[ \t]+/g, ' ')
+    return collapsed.slice(collapsed.startsWith(' ') ? 1 : 0, collapsed.endsWith(' ') ? -1 : undefined)
+  }).join(',')
 }

@@ -1,4 +1,5 @@
 /** The RFC 9211 `Cache-Status` header: what this cache did with a request, written and read back. */
+import { splitOutsideQuotes } from './lists.js'
 
 /** The name this cache signs its `Cache-Status` entries with. */
 export const CACHE_NAME = 'undici-client-cache'
@@ -23,23 +24,44 @@ export interface CacheStatus {
   detail?: string
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** An sf-token (RFC 8941 §3.3.4): a `fwd` or `detail` written as it is. */
+const TOKEN = /^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*$/
+
+/** The largest magnitude of an sf-integer (RFC 8941 §3.3.1: at most 15 digits). */
+const MAX_INTEGER = 999_999_999_999_999
 
 /** A structured-field string (RFC 8941 §3.3.3): printable ASCII only, `"` and `\` escaped; anything else becomes `?`. */
 function quote (text: string): string {
   return `"${text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`
 }
 
-/** Formats this cache's `Cache-Status` entry, e.g. `undici-client-cache; fwd=uri-miss; stored`. */
+/** A token as it is, anything else as a quoted string: nothing a caller passes can break out of the header. */
+function tokenOrString (value: unknown): string {
+  const text = String(value)
+  return TOKEN.test(text) ? text : quote(text)
+}
+
+/** A number as an sf-integer (truncated, within its range); undefined when it is not a finite number. */
+function integer (value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined
+  return String(Math.max(-MAX_INTEGER, Math.min(MAX_INTEGER, Math.trunc(value))))
+}
+
+/**
+ * Formats this cache's `Cache-Status` entry, e.g. `undici-client-cache; fwd=uri-miss; stored`: always a well-formed
+ * structured field of printable ASCII, whatever it is given (a `ttl` that is not a finite number is left out).
+ */
 export function formatCacheStatus (status: CacheStatus): string {
   let text = CACHE_NAME
   if (status.hit) text += '; hit'
-  if (status.fwd) text += `; fwd=${status.fwd}`
-  if (status.fwdStatus !== undefined) text += `; fwd-status=${status.fwdStatus}`
-  if (status.ttl !== undefined) text += `; ttl=${Math.trunc(status.ttl)}`
+  if (status.fwd) text += `; fwd=${tokenOrString(status.fwd)}`
+  const fwdStatus = integer(status.fwdStatus)
+  if (fwdStatus !== undefined) text += `; fwd-status=${fwdStatus}`
+  const ttl = integer(status.ttl)
+  if (ttl !== undefined) text += `; ttl=${ttl}`
   if (status.stored) text += '; stored'
   if (status.collapsed) text += '; collapsed'
-  if (status.detail) text += `; detail=${TOKEN.test(status.detail) ? status.detail : quote(status.detail)}`
+  if (status.detail) text += `; detail=${tokenOrString(status.detail)}`
   return text
 }
 
@@ -56,36 +78,44 @@ function headerText (headers: HeaderSource): string | undefined {
   return undefined
 }
 
-/** Splits a list on commas outside quoted strings. */
-function splitOutsideQuotes (text: string, separator: string): string[] {
-  return text.match(new RegExp(`(?:[^${separator}"]|"(?:[^"\\\\]|\\\\.)*")+`, 'g')) ?? []
+/** One parameter of an entry (RFC 8941 §3.1.2): a key, and a value that is an integer, a boolean, a token or a string. */
+const PARAMETER = /^([a-z*][a-z0-9_\-.*]*)(?:=(-?\d{1,15}|\?[01]|[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*|"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*"))?$/
+const INTEGER = /^-?\d+$/
+
+/** The status an entry's parameters say; undefined when one of them is not well-formed. */
+function readEntry (params: string[]): CacheStatus | undefined {
+  const status: CacheStatus = { hit: false }
+  for (const param of params) {
+    const match = PARAMETER.exec(param)
+    if (match === null) return undefined
+    const [, key, raw] = match
+    const flag = raw === undefined || raw === '?1'
+    const text = raw === undefined || raw.startsWith('?') ? undefined : raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw
+    const number = raw !== undefined && INTEGER.test(raw) ? Number(raw) : undefined
+    if (key === 'hit') status.hit = flag
+    else if (key === 'fwd' && text !== undefined) status.fwd = text as ForwardReason
+    else if (key === 'fwd-status' && number !== undefined) status.fwdStatus = number
+    else if (key === 'ttl' && number !== undefined) status.ttl = number
+    else if (key === 'stored' && flag) status.stored = true
+    else if (key === 'collapsed' && flag) status.collapsed = true
+    else if (key === 'detail' && text !== undefined) status.detail = text
+  }
+  return status
 }
 
 /**
  * Reads this cache's entry back from a `Cache-Status` header. Accepts a fetch `Headers`, a headers object as
  * `undici.request` returns it, or the header's value. Returns undefined when the response has no entry of ours.
+ *
+ * Each cache appends its entry to the list, and this one does so last: only the last entry is read, and only when it
+ * is this cache's and well-formed (this cache writes no other kind). An entry an upstream sent under this cache's name
+ * is never read, even one that tries to swallow the real one into a quoted string of its own.
  */
 export function parseCacheStatus (headers: HeaderSource): CacheStatus | undefined {
   const text = headerText(headers)
   if (!text) return undefined
-  for (const member of splitOutsideQuotes(text, ',')) {
-    const [name, ...params] = splitOutsideQuotes(member, ';').map((part) => part.trim())
-    if (name !== CACHE_NAME) continue
-    const status: CacheStatus = { hit: false }
-    for (const param of params) {
-      const eq = param.indexOf('=')
-      const key = (eq === -1 ? param : param.slice(0, eq)).trim()
-      let value = eq === -1 ? '' : param.slice(eq + 1).trim()
-      if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
-      if (key === 'hit') status.hit = true
-      else if (key === 'fwd') status.fwd = value as ForwardReason
-      else if (key === 'fwd-status') status.fwdStatus = Number(value)
-      else if (key === 'ttl') status.ttl = Number(value)
-      else if (key === 'stored') status.stored = true
-      else if (key === 'collapsed') status.collapsed = true
-      else if (key === 'detail') status.detail = value
-    }
-    return status
-  }
-  return undefined
+  const last = splitOutsideQuotes(text, ',').map((member) => member.trim()).filter(Boolean).pop()
+  if (last === undefined) return undefined
+  const [name, ...params] = splitOutsideQuotes(last, ';').map((part) => part.trim())
+  return name === CACHE_NAME ? readEntry(params) : undefined
 }

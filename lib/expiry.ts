@@ -54,13 +54,26 @@ export function durationMs (value: unknown, option: string): number {
   return ms
 }
 
+/** The latest (and, negated, the earliest) time a `Date` can hold, in epoch ms. */
+const MAX_TIME = 8.64e15
+
+/**
+ * An expiry time (epoch ms) as it is stored: a time later than any `Date` can hold (a lifetime of `1e308` seconds, say)
+ * is no expiry (`null`), and one earlier than any is the earliest there is. So `expiresAt` is never `Infinity` or
+ * `NaN`, and always makes a valid `Date`.
+ */
+export function boundedExpiry (time: number): number | null {
+  if (!(time <= MAX_TIME)) return null
+  return Math.max(time, -MAX_TIME)
+}
+
 /** Converts an {@link ExpireAfter} into an absolute expiry, relative to `now` (epoch ms). */
 export function resolveExpireAfter (value: ExpireAfter, now: number): ExpiresAt {
   if (value === DO_NOT_CACHE) return DO_NOT_CACHE
   if (value instanceof Date) return value.getTime()
-  if (typeof value === 'string') return now + (parseDuration(value) ?? 0)
+  if (typeof value === 'string') return boundedExpiry(now + (parseDuration(value) ?? 0))
   if (value === NEVER_EXPIRE) return null
-  return now + value * 1000
+  return boundedExpiry(now + value * 1000)
 }
 
 /** A short, printable description of a value for error messages. */

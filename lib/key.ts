@@ -51,6 +51,26 @@ function sha256 (text: string): string {
   return createHash('sha256').update(text).digest('hex')
 }
 
+/** What a key is computed over: the method, the normalized URL, the matched request headers and the body. */
+export interface KeyParts {
+  method: string
+  /** The normalized URL ({@link KeyBuilder.normalizeUrl}). */
+  url: string
+  /** The matched headers by name, in order: their values as matched ({@link KeyBuilder.matchValue}), `null` when absent. */
+  headers: Array<[string, string | null]>
+  body: Buffer | undefined
+}
+
+/**
+ * The bytes a key is the SHA-256 of: a JSON array of the method, the URL, the headers and the body's length (-1 for
+ * none), in UTF-8, then the body's bytes. The JSON array is self-delimiting (its end is found by reading it) and says how
+ * many bytes follow, so the bytes give back the parts: no two different requests encode alike.
+ */
+export function keyEncoding (parts: KeyParts): Buffer[] {
+  const head = Buffer.from(JSON.stringify([parts.method, parts.url, parts.headers, parts.body?.length ?? -1]), 'utf8')
+  return parts.body === undefined ? [head] : [head, parts.body]
+}
+
 /** Turns requests into cache keys, the normalized URL and the request headers an entry is matched on. */
 export class KeyBuilder {
   readonly #ignored: ReadonlySet<string>
@@ -122,7 +142,16 @@ export class KeyBuilder {
     return [...names].sort()
   }
 
-  /** The cache key: SHA-256 (hex) over an unambiguous encoding of method, URL, matched headers and body, or `keyFn`'s. */
+  /** What the key of a request is computed over (not used with a `keyFn`). */
+  keyParts (request: CacheRequest, url: URL): KeyParts {
+    return this.#keyParts(request, url, this.#keyHeaderNames(request.headers))
+  }
+
+  #keyParts (request: CacheRequest, url: URL, names: readonly string[]): KeyParts {
+    return { method: request.method, url: this.normalizeUrl(url), headers: names.map((name) => [name, this.matchValue(name, request.headers)]), body: request.body }
+  }
+
+  /** The cache key: SHA-256 (hex) over an unambiguous encoding ({@link keyEncoding}) of method, URL, matched headers and body, or `keyFn`'s. */
   keyOf (request: CacheRequest, url: URL): string {
     if (this.#keyFn) return this.#keyFn(request)
     const names = this.#keyHeaderNames(request.headers)
@@ -131,10 +160,8 @@ export class KeyBuilder {
     const plain = body === undefined && names.length === 0
     const known = plain ? this.#plainKeys.get(url)?.[request.method] : undefined
     if (known !== undefined) return known
-    const headers = names.map((name) => [name, this.matchValue(name, request.headers)])
-    // The JSON array is self-delimiting and carries the body's length, so no two requests encode alike.
-    const hash = createHash('sha256').update(JSON.stringify([request.method, this.normalizeUrl(url), headers, body?.length ?? -1]))
-    if (body !== undefined) hash.update(body)
+    const hash = createHash('sha256')
+    for (const part of keyEncoding(this.#keyParts(request, url, names))) hash.update(part)
     const key = hash.digest('hex')
     if (plain) {
       const byMethod = this.#plainKeys.get(url) ?? Object.create(null) as Record<string, string>

@@ -4,7 +4,7 @@
  */
 import { isExpired } from './entry.js'
 import { deltaSeconds, parseAge, parseCacheControl, parseHttpDate, parseVary, type Directives } from './cache-control.js'
-import { DO_NOT_CACHE, resolveExpireAfter, type ExpireAfter } from './expiry.js'
+import { boundedExpiry, DO_NOT_CACHE, resolveExpireAfter, type ExpireAfter } from './expiry.js'
 import type { HeaderRecord } from './headers.js'
 import type { ResponseHeaders } from './handler.js'
 
@@ -80,9 +80,10 @@ function hasValidator (headers: ResponseHeaders): boolean {
 
 /**
  * The response's own freshness (RFC 9111 §4.2.1, as a private cache: `s-maxage` ignored): `max-age` minus the
- * `Age` it arrived with, else `Expires` minus `Date`. `null` = no expiry stated; `no-cache` = stale on arrival.
+ * `Age` it arrived with, else `Expires` minus `Date`. `undefined` = no expiry stated; `null` = later than a Date can
+ * hold; `no-cache` = stale on arrival.
  */
-function responseExpiry (cc: Directives, headers: ResponseHeaders, now: number, age: number): number | undefined {
+function responseExpiry (cc: Directives, headers: ResponseHeaders, now: number, age: number): number | null | undefined {
   // (A qualified no-cache="field" only keeps that field out of what is stored.)
   if (cc.get('no-cache') === true) return now
   const maxAge = deltaSeconds(cc, 'max-age', 0)
@@ -92,7 +93,8 @@ function responseExpiry (cc: Directives, headers: ResponseHeaders, now: number, 
     // An invalid Expires (such as "0") means "already expired" (RFC 9111 §5.3).
     if (expires === undefined) return now
     const date = parseHttpDate(headers.date) ?? now
-    return now + (expires - date)
+    // (Both are Dates, but their distance may reach past what a Date can hold.)
+    return boundedExpiry(now + (expires - date))
   }
   return undefined
 }
@@ -117,7 +119,10 @@ export function decideStorage (input: StoreInput): StoreDecision {
   if (cc?.has('no-store')) return { store: false, reason: 'no-store' }
   if (cc !== undefined && deltaSeconds(cc, 'max-age', 0) === 0 && !cc.has('no-cache') && !hasValidator(headers)) return { store: false, reason: 'max-age=0' }
   if (request.maxAge !== undefined && request.maxAge > 0) expiresAt = now + request.maxAge * 1000
-  else expiresAt = (cc && responseExpiry(cc, headers, now, age)) ?? settingsExpiry
+  else {
+    const stated = cc === undefined ? undefined : responseExpiry(cc, headers, now, age)
+    expiresAt = stated === undefined ? settingsExpiry : stated
+  }
 
   if (expiresAt !== null && expiresAt <= now && !hasValidator(headers)) return { store: false, reason: 'expired' }
   return { store: true, expiresAt, createdAt }

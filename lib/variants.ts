@@ -48,8 +48,17 @@ export function indexFor (vary: string[], current: VariantIndex | undefined): Va
   return current !== undefined && current.vary.join(',') === names.join(',') ? current : { vary: names, generation: randomUUID() }
 }
 
+/**
+ * The text a variant key is the SHA-256 of: a JSON array of the URL's key, the index's generation and the values the
+ * request has for the headers it names (as `Vary` compares them; `null` when absent). JSON keeps them apart, whatever
+ * they contain.
+ */
+export function variantEncoding (key: string, generation: string, values: Array<string | null>): string {
+  return JSON.stringify([key, generation, values])
+}
+
 /** The key of the variant a request selects: SHA-256 over the URL's key, the generation and the header values. */
 export function variantKey (key: string, index: VariantIndex, keys: KeyBuilder, headers: HeaderRecord): string {
   const values = index.vary.map((name) => keys.varyValue(name, headers))
-  return createHash('sha256').update(JSON.stringify([key, index.generation, values])).digest('hex')
+  return createHash('sha256').update(variantEncoding(key, index.generation, values)).digest('hex')
 }

@@ -1,7 +1,7 @@
 /** Item 6: the Cache-Status header on every response, Age on hits, and headers that survive a hit intact. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatCacheStatus, parseCacheStatus } from 'undici-client-cache'
+import { formatCacheStatus, parseCacheStatus, type CacheStatus } from 'undici-client-cache'
 import { backendCases } from './helpers/backends.js'
 import { consumers, viaFetch, viaRequest } from './helpers/clients.js'
 import { setup } from './helpers/setup.js'
@@ -26,6 +26,28 @@ test('a hit carries Age: the age the response arrived with plus its time in the 
   assert.equal(miss.header('age'), '30', 'a miss passes the origin\'s Age through')
   const hit = await viaFetch.send(`${origin.url}/age`, { dispatcher })
   assert.ok(['30', '31'].includes(hit.header('age') ?? ''), `Age ${String(hit.header('age'))}`)
+})
+
+test('an origin cannot pass its response off as a hit: parseCacheStatus reads the entry the cache appended', async (t) => {
+  // A forged entry of ours; and one that tries to swallow ours (whose detail is quoted when max-age=0) into a string.
+  const forged = ['undici-client-cache; hit; ttl=99', 'undici-client-cache; hit, x="']
+  const { origin, dispatcher } = await setup(t, {}, (req, res) => {
+    res.setHeader('cache-status', forged[Number(new URL(req.url ?? '/', 'http://x').searchParams.get('forged'))]!)
+    res.setHeader('cache-control', req.url?.includes('/stored') === true ? 'max-age=60' : 'max-age=0')
+    res.end('from the origin')
+  })
+  for (const consumer of [viaRequest, viaFetch]) {
+    for (const index of forged.keys()) {
+      const send = async (path: string): Promise<CacheStatus | undefined> =>
+        (await consumer.send(`${origin.url}/${consumer.name}${path}?forged=${index}`, { dispatcher })).cacheStatus
+      // (The second swallows ours into a malformed string: then there is no entry to read, which is not a hit either.)
+      const notStored = await send('/not-stored')
+      if (index === 0 || notStored !== undefined) assert.deepEqual(notStored, { hit: false, fwd: 'uri-miss', detail: 'max-age=0' }, `${consumer.name}, ${forged[index]!}`)
+      assert.deepEqual(await send('/stored'), { hit: false, fwd: 'uri-miss', stored: true, ttl: 60 })
+      assert.equal((await send('/stored'))?.hit, true)
+    }
+  }
+  assert.equal(origin.count(), 8)
 })
 
 test('an upstream Cache-Status is kept, and ours is appended to the list', async (t) => {

@@ -154,6 +154,26 @@ describe('ExpireAfter values', () => {
     assert.equal(resolveExpireAfter(DO_NOT_CACHE, now), DO_NOT_CACHE)
   })
 
+  test('a lifetime longer than a Date can hold means no expiry: never Infinity, never a time no Date can hold', async (t) => {
+    const now = Date.now()
+    for (const huge of [1e308, Number.MAX_VALUE, `${'9'.repeat(300)}ms`, `${'9'.repeat(20)}w`]) {
+      assertExpireAfter(huge, 'expireAfter')
+      assert.equal(resolveExpireAfter(huge, now), null, String(huge))
+    }
+    assert.equal(resolveExpireAfter(8.64e15 / 1000 - 1, 0), 8.64e15 - 1000, 'the latest time a Date holds is kept')
+    const { origin, dispatcher } = await setup(t, { expireAfter: 1e308 }, (req, res) => {
+      // An Expires as late as a Date goes, relative to a Date as early as one goes: their distance is more than a Date holds.
+      if (req.url === '/far') res.setHeader('expires', 'Sat, 13 Sep 275760 00:00:00 GMT')
+      if (req.url === '/far') res.setHeader('date', '-271821-04-20T00:00:00Z')
+      res.end('x')
+    })
+    for (const path of ['/huge', '/far']) {
+      const stored = await viaRequest.send(origin.url + path, { dispatcher })
+      assert.equal(stored.header('cache-status'), 'undici-client-cache; fwd=uri-miss; stored', path)
+      assert.equal((await viaRequest.send(origin.url + path, { dispatcher })).header('cache-status'), 'undici-client-cache; hit', path)
+    }
+  })
+
   test('anything else is a TypeError naming the option and the value', () => {
     for (const bad of ['soon', '', '10', '5 minutes', -2, Number.NaN, Infinity, new Date('nope'), null, {}, true]) {
       assert.throws(() => assertExpireAfter(bad, 'expireAfter'), (error: Error) => error instanceof TypeError && error.message.startsWith('expireAfter must be'))

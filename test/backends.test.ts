@@ -7,8 +7,10 @@ import { test } from 'node:test'
 import KeyvSqlite from '@keyv/sqlite'
 import Keyv from 'keyv'
 import { CacheBackend, cacheInterceptor, MemoryBackend, SQLiteBackend } from 'undici-client-cache'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { listUrls, tempDir } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
+import { hitsAgain } from './helpers/recovery.js'
 import { setup } from './helpers/setup.js'
 import { Agent } from './helpers/undici.js'
 
@@ -125,6 +127,33 @@ test('a store that never answers: requests go to the network once the backend\'s
   }
   assert.equal(origin.count(), 3)
   await cache.flush() // the hung writes were given up on, so this returns
+})
+
+test('a store that hangs is tried again by one request at a time: the others go to the network without waiting on it', async (t) => {
+  const map = new Map<string, unknown>()
+  let hung = true
+  let reads = 0
+  const never = new Promise<never>(() => {})
+  const store = {
+    get: async (key: string) => { reads++; return hung ? never : map.get(key) },
+    set: async (key: string, value: unknown) => { if (hung) return never; map.set(key, value) },
+    delete: async (key: string) => hung ? never : map.delete(key),
+    clear: async () => { map.clear() }
+  }
+  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(store as unknown as Map<string, unknown>), { timeout: 300, retryAfter: 50 }) })
+  const wave = async (name: string): Promise<void> => {
+    const answers = await Promise.all(Array.from({ length: 10 }, async (_, i) => viaRequest.send(`${origin.url}/${name}${i}`, { dispatcher })))
+    for (const [i, answer] of answers.entries()) assert.equal(answer.text, `hello GET /${name}${i}`)
+  }
+  await wave('first') // the store is not known to hang yet: every request tries it, and waits for the timeout
+  assert.equal(reads, 10)
+  await sleep(150) // retryAfter has passed
+  await wave('second')
+  assert.equal(reads, 11, 'one request tried the store; the other nine did not wait on it')
+  assert.equal(origin.count(), 20)
+  hung = false
+  await sleep(400) // that try has timed out, and retryAfter has passed
+  assert.ok(await hitsAgain(cache, async (path) => viaRequest.send(origin.url + path, { dispatcher })), 'once the store answers, it is used again')
 })
 
 test('CacheBackend checks its timeout', () => {

@@ -74,6 +74,8 @@ export class CacheBackend {
   readonly maxEntrySize: number
   /** Until when (epoch ms) the store is left alone after a failure; 0 when it is in use. */
   #restingUntil = 0
+  /** True while one read tries the store again after a rest: the other requests keep skipping it until that read succeeds. */
+  #probing = false
   /** Writes still in flight, by key: a read of the same key waits for them, so a process reads its own writes. */
   readonly #pending = new Map<string, Promise<void>>()
   /** Recently read and written entries, kept decoded (the `memoryLayer` option). */
@@ -121,10 +123,12 @@ export class CacheBackend {
     this.#restingUntil = Date.now() + this.#retryAfter
   }
 
-  /** False while the store is resting after a failure; once that is over, reopens a store that failed to open. */
+  /**
+   * False while the store is resting after a failure, or while a read tries it again; once the rest is over, reopens a
+   * store that failed to open.
+   */
   #usable (): boolean {
-    if (Date.now() < this.#restingUntil) return false
-    this.#restingUntil = 0
+    if (this.#probing || Date.now() < this.#restingUntil) return false
     if (this.#openFailed && this.#open !== undefined) {
       this.#openFailed = false
       this.#keyv = this.#opened(this.#open())
@@ -144,15 +148,21 @@ export class CacheBackend {
   async get (key: string): Promise<CacheEntry | undefined> {
     const kept = this.peek(key)
     if (kept !== undefined) return kept
-    if (this.#restingUntil !== 0 && !this.#usable()) return undefined
+    // After a rest, one read tries the store again (a store that hangs then holds up one request, not every one).
+    const probe = this.#restingUntil !== 0
+    if (probe && !this.#usable()) return undefined
+    if (probe) this.#probing = true
     const changes = this.#changes
     let value: unknown
     try {
       value = await this.#bounded(Promise.resolve(this.#read(key)), `read of ${key}`)
+      if (probe) this.#restingUntil = 0
     } catch (error) {
       reportError(this.counters, 'read', key, error)
       this.#rest()
       return undefined
+    } finally {
+      if (probe) this.#probing = false
     }
     const entry = value === undefined || value === null ? undefined : this.#codec.decode(value)
     if (entry === undefined && value !== undefined && value !== null) debug('entry %s is not readable; treated as a miss', key)

@@ -1,15 +1,17 @@
 /** Items 8 and 9: the memory and SQLite backends, any Keyv store as a backend, and the management basics. */
 import assert from 'node:assert/strict'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import KeyvSqlite from '@keyv/sqlite'
 import Keyv from 'keyv'
-import { CacheBackend, cacheInterceptor, MemoryBackend, SQLiteBackend } from 'undici-client-cache'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { CacheBackend, cacheInterceptor, CHANNEL_NAMES, MemoryBackend, SQLiteBackend, type ErrorMessage } from 'undici-client-cache'
 import { listUrls, tempDir } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
+import { hangingStore } from './helpers/hanging-store.js'
 import { hitsAgain } from './helpers/recovery.js'
 import { setup } from './helpers/setup.js'
 import { Agent } from './helpers/undici.js'
@@ -117,9 +119,7 @@ test('one backend shared by two interceptors: what one stores, the other serves'
 })
 
 test('a store that never answers: requests go to the network once the backend\'s timeout has passed', async (t) => {
-  const never = new Promise<never>(() => {})
-  const hanging = { get: () => never, set: () => never, delete: () => never, clear: () => never }
-  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hanging as unknown as Map<string, unknown>), { timeout: 100 }) })
+  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hangingStore().store), { timeout: 100 }) })
   for (let i = 0; i < 3; i++) {
     const answer = await viaRequest.send(`${origin.url}/slow-store`, { dispatcher })
     assert.equal(answer.status, 200)
@@ -130,30 +130,34 @@ test('a store that never answers: requests go to the network once the backend\'s
 })
 
 test('a store that hangs is tried again by one request at a time: the others go to the network without waiting on it', async (t) => {
-  const map = new Map<string, unknown>()
-  let hung = true
-  let reads = 0
-  const never = new Promise<never>(() => {})
-  const store = {
-    get: async (key: string) => { reads++; return hung ? never : map.get(key) },
-    set: async (key: string, value: unknown) => { if (hung) return never; map.set(key, value) },
-    delete: async (key: string) => hung ? never : map.delete(key),
-    clear: async () => { map.clear() }
-  }
-  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(store as unknown as Map<string, unknown>), { timeout: 300, retryAfter: 50 }) })
+  const hanging = hangingStore()
+  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hanging.store), { timeout: 300, retryAfter: 50 }) })
   const wave = async (name: string): Promise<void> => {
     const answers = await Promise.all(Array.from({ length: 10 }, async (_, i) => viaRequest.send(`${origin.url}/${name}${i}`, { dispatcher })))
     for (const [i, answer] of answers.entries()) assert.equal(answer.text, `hello GET /${name}${i}`)
   }
   await wave('first') // the store is not known to hang yet: every request tries it, and waits for the timeout
-  assert.equal(reads, 10)
+  assert.equal(hanging.reads, 10)
   await sleep(150) // retryAfter has passed
   await wave('second')
-  assert.equal(reads, 11, 'one request tried the store; the other nine did not wait on it')
+  assert.equal(hanging.reads, 11, 'one request tried the store; the other nine did not wait on it')
   assert.equal(origin.count(), 20)
-  hung = false
+  hanging.hung = false
   await sleep(400) // that try has timed out, and retryAfter has passed
   assert.ok(await hitsAgain(cache, async (path) => viaRequest.send(origin.url + path, { dispatcher })), 'once the store answers, it is used again')
+})
+
+test('a store that hangs: a deletion (an invalidation) is given up on after the timeout too, and reported; flush() and close() return', async (t) => {
+  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hangingStore().store), { timeout: 100 }) })
+  const failed: string[] = []
+  const onError = (message: unknown): void => { failed.push((message as ErrorMessage).operation) }
+  subscribe(CHANNEL_NAMES.error, onError)
+  t.after(() => unsubscribe(CHANNEL_NAMES.error, onError))
+  assert.equal((await viaRequest.send(`${origin.url}/item`, { dispatcher, method: 'DELETE' })).status, 200) // invalidates /item
+  const settles = async (operation: Promise<void>): Promise<boolean> => Promise.race([operation.then(() => true), sleep(5000, false, { ref: false })])
+  assert.ok(await settles(cache.flush()), 'flush() returns')
+  assert.ok(failed.includes('delete'), 'the deletion that timed out is reported')
+  assert.ok(await settles(cache.close()), 'close() returns')
 })
 
 test('CacheBackend checks its timeout', () => {

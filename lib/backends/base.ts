@@ -281,9 +281,10 @@ export class CacheBackend {
   }
 
   #deleteKey (key: string): Promise<boolean> {
-    // Registered at once: a read of the key that starts after this call waits for the deletion.
+    // Registered at once: a read of the key that starts after this call waits for the deletion. Bounded like a write,
+    // so that a store that hangs never holds up the later changes of the key, flush() or close().
     return this.#change(key, async () => {
-      const deleted = await (await this.#keyv).delete(key)
+      const deleted = await this.#bounded((async () => (await this.#keyv).delete(key))(), `delete of ${key}`)
       // (After the store's deletion: a write queued before this one has put its entry in the layer by now.)
       this.#layer?.delete(key)
       return deleted

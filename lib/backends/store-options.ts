@@ -6,8 +6,8 @@ import type { MemoryLayerOptions } from './memory-layer.js'
 /** The options every store-backed backend takes. */
 export interface StoreOptions {
   /**
-   * How long (ms) a read or a write may take before the cache gives up on it: a read then counts as a miss and the
-   * request goes to the network; a write is dropped. Default 2000; `Infinity` for none.
+   * How long (ms) a read, a write or a deletion may take before the cache gives up on it: a read then counts as a miss
+   * and the request goes to the network; a write is dropped; a deletion rejects. Default 2000; `Infinity` for none.
    */
   timeout?: number
   /**

@@ -412,15 +412,25 @@ export class CacheBackend {
     await Promise.all(this.#pending.values())
   }
 
-  /** Finishes pending writes and closes the store's connection (a store that never opened has nothing to close). */
+  /**
+   * Finishes pending writes and closes the store's connection (a store that never opened has nothing to close). A
+   * store that has not let go within the timeout (a server that does not answer) is not waited for: the backend drops
+   * its connection where it can (see `abandon`), and the failure is reported.
+   */
   async close (): Promise<void> {
     await this.flush()
+    // (A store still opening is closed once it is open, however long that takes.)
+    const closing = this.#keyv.then(async (keyv) => keyv.disconnect())
     try {
-      await (await this.#keyv).disconnect()
+      await this.#bounded(closing, 'close')
     } catch (error) {
       reportError(this.counters, 'close', undefined, error)
+      this.abandon()
     }
   }
+
+  /** Called when the store's connection did not close in time: a backend that can drop it at once does so. */
+  protected abandon (): void {}
 
   /**
    * Every stored `[key, value]`, as the store holds them. Backends that can list their keys more efficiently

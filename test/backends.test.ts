@@ -1,6 +1,5 @@
 /** Items 8 and 9: the memory and SQLite backends, any Keyv store as a backend, and the management basics. */
 import assert from 'node:assert/strict'
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -8,10 +7,10 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import KeyvSqlite from '@keyv/sqlite'
 import Keyv from 'keyv'
-import { CacheBackend, cacheInterceptor, CHANNEL_NAMES, MemoryBackend, SQLiteBackend, type ErrorMessage } from 'undici-client-cache'
+import { CacheBackend, cacheInterceptor, MemoryBackend, SQLiteBackend } from 'undici-client-cache'
 import { listUrls, tempDir } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
-import { settlesWithin } from './helpers/faults.js'
+import { settlesWithin, watchFaults } from './helpers/faults.js'
 import { hangingStore } from './helpers/hanging-store.js'
 import { hitsAgain } from './helpers/recovery.js'
 import { setup } from './helpers/setup.js'
@@ -150,14 +149,12 @@ test('a store that hangs is tried again by one request at a time: the others go 
 
 test('a store that hangs: a deletion (an invalidation) is given up on after the timeout too, and reported; flush() and close() return', async (t) => {
   const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hangingStore().store), { timeout: 100 }) })
-  const failed: string[] = []
-  const onError = (message: unknown): void => { failed.push((message as ErrorMessage).operation) }
-  subscribe(CHANNEL_NAMES.error, onError)
-  t.after(() => unsubscribe(CHANNEL_NAMES.error, onError))
+  const watch = watchFaults(t)
   assert.equal((await viaRequest.send(`${origin.url}/item`, { dispatcher, method: 'DELETE' })).status, 200) // invalidates /item
   assert.ok(await settlesWithin(cache.flush(), 5000), 'flush() returns')
-  assert.ok(failed.includes('delete'), 'the deletion that timed out is reported')
+  assert.ok(watch.errors.some((message) => message.operation === 'delete'), 'the deletion that timed out is reported')
   assert.ok(await settlesWithin(cache.close(), 5000), 'close() returns')
+  watch.assertClean()
 })
 
 test('CacheBackend checks its timeout', () => {

@@ -46,11 +46,14 @@ export function watchFaults (t: TestContext): Watch {
   return watch
 }
 
-v8.setFlagsFromString('--expose-gc')
-const gc = vm.runInNewContext('gc') as () => void
+let gc: (() => void) | undefined
 
 /** The heap in use after full garbage collections (bytes). */
 export function heapAfterGc (): number {
+  if (gc === undefined) {
+    v8.setFlagsFromString('--expose-gc')
+    gc = vm.runInNewContext('gc') as () => void
+  }
   gc()
   gc()
   return process.memoryUsage().heapUsed

@@ -1,8 +1,8 @@
 // The soak test: `npm run soak` (node bench/soak.mjs [--requests=N] [--clients=N] [--only=memory,sqlite,…]).
 // 200 concurrent clients send 20,000 requests through each backend to a local origin, over 500 URLs (100 of them expiring
-// every second, 1 % DELETEs that invalidate), while the store is disrupted: the server of Redis, MongoDB (CongoDB) and
-// DynamoDB (dynalite) killed a third of the way in and restarted two thirds of the way; the SQLite file cleared by another
-// process; the memory backend cleared. Every answer is checked (status and body); the run fails (exit 1) when one is
+// every second, 1 % DELETEs that invalidate), while the store is disrupted a tenth of the way in: the server of Redis,
+// MongoDB (CongoDB) and DynamoDB (dynalite) killed (and restarted a fifth of the way in); the SQLite file cleared by
+// another process; the memory backend cleared. Every answer is checked (status and body); the run fails (exit 1) when one is
 // wrong or a request fails. Progress goes to stderr; the table to stdout and bench/results/soak.md.
 import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
@@ -179,7 +179,7 @@ function report (rows, args, seconds) {
     '',
     `- **Date**: ${m.date}; **Node** ${m.node}, **undici** ${m.undici}, ${m.package}${m.commit ? ` (commit ${m.commit})` : ''}`,
     `- **Machine**: ${m.os}, ${m.cpu}, ${m.cores} cores; took ${Math.round(seconds)} s`,
-    `- **Run**: \`npm run soak${args.requests === 20_000 && args.clients === 200 ? '' : ` -- --requests=${args.requests} --clients=${args.clients}`}\`: ${args.clients} concurrent clients (\`undici.request\`), ${f.count(args.requests)} requests per backend to an origin on 127.0.0.1 (1 KiB bodies), over ${URLS.long + URLS.short} URLs: ${URLS.long} cached for an hour, ${URLS.short} for one second, and 1 % DELETEs that invalidate their URL. Every answer's status and body are checked. Backends with their default options.`,
+    `- **Run**: \`npm run soak${args.requests === 20_000 && args.clients === 200 ? '' : ` -- --requests=${args.requests} --clients=${args.clients}`}\`: ${args.clients} concurrent clients (\`undici.request\`), ${f.count(args.requests)} requests per backend to an origin on 127.0.0.1 (1 KiB bodies), over ${URLS.long + URLS.short} URLs: ${URLS.long} cached for an hour, ${URLS.short} for one second, and 1 % DELETEs that invalidate their URL. Every answer's status and body are checked. Backends with their default options (MongoDB's driver polls its server: CongoDB does not keep up the streaming heartbeat).`,
     '',
     f.table(['backend', 'store disruption', 'served', 'errors', 'hit ratio', 'hit % by tenths of the run', 'p50', 'p99', 'store errors absorbed', 'RSS start → end', 'heap start → end', 'time'], rows.map(row),
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CacheBackend } from 'undici-client-cache'
-import type { Dispatcher } from 'undici'
 import { viaRequest, type Answer } from './helpers/clients.js'
 import { heapAfterGc, load, pendingTimers, settlesWithin, watchFaults, type Load, type Watch } from './helpers/faults.js'
 import type { Origin } from './helpers/origin.js'
@@ -24,7 +23,6 @@ const ANSWERED_WITHIN = FAULT_TIMEOUT + 1000
 
 interface FaultWorld {
   origin: Origin
-  dispatcher: Dispatcher
   cache: CacheBackend
   watch: Watch
   /** Sends a GET and checks that it succeeded with the origin's body. */
@@ -41,7 +39,7 @@ async function world (t: TestContext, backend: NetworkedCase, port: number): Pro
     assert.equal(answer.text, `hello GET ${path}`)
     return answer
   }
-  return { origin, dispatcher, cache, watch, get }
+  return { origin, cache, watch, get }
 }
 
 /** Once the store is open (a DynamoDB table created), stores a response at `path`, and checks that it is a hit. */

@@ -12,7 +12,8 @@ export interface StoreOptions {
   timeout?: number
   /**
    * After a read fails or times out, how long (ms) the cache leaves the store alone: requests go straight to the
-   * network, with no wait, and nothing is written until then; the next request tries the store again. Default 1000.
+   * network, with no wait, and nothing is written until then; then the next request tries the store again, while the
+   * others keep skipping it until that read succeeds. Default 1000.
    */
   retryAfter?: number
   /**

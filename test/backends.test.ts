@@ -4,11 +4,15 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import KeyvSqlite from '@keyv/sqlite'
 import Keyv from 'keyv'
 import { CacheBackend, cacheInterceptor, MemoryBackend, SQLiteBackend } from 'undici-client-cache'
 import { listUrls, tempDir } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
+import { settlesWithin, watchFaults } from './helpers/faults.js'
+import { hangingStore } from './helpers/hanging-store.js'
+import { hitsAgain } from './helpers/recovery.js'
 import { setup } from './helpers/setup.js'
 import { Agent } from './helpers/undici.js'
 
@@ -115,9 +119,7 @@ test('one backend shared by two interceptors: what one stores, the other serves'
 })
 
 test('a store that never answers: requests go to the network once the backend\'s timeout has passed', async (t) => {
-  const never = new Promise<never>(() => {})
-  const hanging = { get: () => never, set: () => never, delete: () => never, clear: () => never }
-  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hanging as unknown as Map<string, unknown>), { timeout: 100 }) })
+  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hangingStore().store), { timeout: 100 }) })
   for (let i = 0; i < 3; i++) {
     const answer = await viaRequest.send(`${origin.url}/slow-store`, { dispatcher })
     assert.equal(answer.status, 200)
@@ -125,6 +127,34 @@ test('a store that never answers: requests go to the network once the backend\'s
   }
   assert.equal(origin.count(), 3)
   await cache.flush() // the hung writes were given up on, so this returns
+})
+
+test('a store that hangs is tried again by one request at a time: the others go to the network without waiting on it', async (t) => {
+  const hanging = hangingStore()
+  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hanging.store), { timeout: 300, retryAfter: 50 }) })
+  const wave = async (name: string): Promise<void> => {
+    const answers = await Promise.all(Array.from({ length: 10 }, async (_, i) => viaRequest.send(`${origin.url}/${name}${i}`, { dispatcher })))
+    for (const [i, answer] of answers.entries()) assert.equal(answer.text, `hello GET /${name}${i}`)
+  }
+  await wave('first') // the store is not known to hang yet: every request tries it, and waits for the timeout
+  assert.equal(hanging.reads, 10)
+  await sleep(150) // retryAfter has passed
+  await wave('second')
+  assert.equal(hanging.reads, 11, 'one request tried the store; the other nine did not wait on it')
+  assert.equal(origin.count(), 20)
+  hanging.hung = false
+  await sleep(400) // that try has timed out, and retryAfter has passed
+  assert.ok(await hitsAgain(cache, async (path) => viaRequest.send(origin.url + path, { dispatcher })), 'once the store answers, it is used again')
+})
+
+test('a store that hangs: a deletion (an invalidation) is given up on after the timeout too, and reported; flush() and close() return', async (t) => {
+  const { origin, dispatcher, cache } = await setup(t, { cache: new CacheBackend(new Keyv(hangingStore().store), { timeout: 100 }) })
+  const watch = watchFaults(t)
+  assert.equal((await viaRequest.send(`${origin.url}/item`, { dispatcher, method: 'DELETE' })).status, 200) // invalidates /item
+  assert.ok(await settlesWithin(cache.flush(), 5000), 'flush() returns')
+  assert.ok(watch.errors.some((message) => message.operation === 'delete'), 'the deletion that timed out is reported')
+  assert.ok(await settlesWithin(cache.close(), 5000), 'close() returns')
+  watch.assertClean()
 })
 
 test('CacheBackend checks its timeout', () => {

@@ -1,12 +1,10 @@
-/** DynamoDBBackend: its table, item expiry without the adapter's six-hour default, and a server that starts late. */
+/** DynamoDBBackend: its table, and item expiry without the adapter's six-hour default. (Store faults: store-faults.test.ts.) */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DynamoDB } from '@aws-sdk/client-dynamodb'
 import { DynamoDBBackend } from 'undici-client-cache'
 import { dynamoConfig, uniqueName } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
-import { hitsAgain } from './helpers/recovery.js'
-import { ownServer } from './helpers/server-processes.js'
 import { needService } from './helpers/services.js'
 import { setup } from './helpers/setup.js'
 
@@ -29,14 +27,4 @@ test('cacheName is the table, created when missing; items expire at freshness + 
   assert.equal(expiries[1], undefined, 'the never-expiring item has no expiresAt (the adapter alone would give it six hours)')
   const expiry = Number(expiries[0]) * 1000
   assert.ok(expiry >= before + 660_000 - 1000 && expiry <= Date.now() + 661_000, 'expiresAt = 60 s fresh + 10 min kept stale')
-})
-
-test('a server that cannot be reached: requests go to the network; once it is up, the table is created and used', async (t) => {
-  const dynalite = await ownServer(t, 'dynamodb', { started: false })
-  const cache = new DynamoDBBackend(uniqueName(), { ...dynamoConfig, endpoint: `http://127.0.0.1:${dynalite!.port}`, maxAttempts: 1, retryAfter: 100 })
-  const { origin, dispatcher } = await setup(t, { cache })
-  for (let i = 0; i < 3; i++) assert.equal((await viaRequest.send(`${origin.url}/x`, { dispatcher })).text, 'hello GET /x')
-  assert.equal(origin.count(), 3)
-  await dynalite!.start()
-  assert.ok(await hitsAgain(cache, async (path) => viaRequest.send(origin.url + path, { dispatcher })), 'a response is a hit once the server is up')
 })

@@ -1,12 +1,10 @@
-/** MongoDBBackend: the database and its TTL index, and a server that cannot be reached (or starts late). */
+/** MongoDBBackend: the database and its TTL index. (Store faults: store-faults.test.ts.) */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MongoClient } from 'mongodb'
 import { MongoDBBackend } from 'undici-client-cache'
 import { uniqueName } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
-import { hitsAgain } from './helpers/recovery.js'
-import { ownServer } from './helpers/server-processes.js'
 import { needService, services } from './helpers/services.js'
 import { setup } from './helpers/setup.js'
 
@@ -29,14 +27,4 @@ test('cacheName is the database; a TTL index expires documents at freshness + ke
   assert.equal(expiries.filter((expiry) => expiry === null).length, 1, 'the never-expiring entry has no expiry')
   const expiry = expiries.find((value) => value !== null)!.getTime()
   assert.ok(expiry >= before + 660_000 - 1000 && expiry <= Date.now() + 660_000, 'expiry = 60 s fresh + 10 min kept stale')
-})
-
-test('a server that cannot be reached: requests go to the network; once it is up, the cache is used', async (t) => {
-  const mongo = await ownServer(t, 'mongodb', { started: false })
-  const cache = new MongoDBBackend(uniqueName(), { url: `mongodb://127.0.0.1:${mongo!.port}`, serverSelectionTimeoutMS: 300, retryAfter: 100 })
-  const { origin, dispatcher } = await setup(t, { cache })
-  for (let i = 0; i < 3; i++) assert.equal((await viaRequest.send(`${origin.url}/x`, { dispatcher })).text, 'hello GET /x')
-  assert.equal(origin.count(), 3)
-  await mongo!.start()
-  assert.ok(await hitsAgain(cache, async (path) => viaRequest.send(origin.url + path, { dispatcher })), 'a response is a hit once the server is up')
 })

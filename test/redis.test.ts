@@ -1,13 +1,11 @@
-/** RedisBackend: its keys and their native expiry, an application's own client, and a server that dies and comes back. */
+/** RedisBackend: its keys and their native expiry, and an application's own client. (Store faults: store-faults.test.ts.) */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createClient } from '@keyv/redis'
 import { RedisBackend } from 'undici-client-cache'
 import { keyOfUrl } from '#lib/backends/selection.js'
 import { uniqueName } from './helpers/backends.js'
-import { viaRequest, type Answer } from './helpers/clients.js'
-import { hitsAgain } from './helpers/recovery.js'
-import { ownServer } from './helpers/server-processes.js'
+import { viaRequest } from './helpers/clients.js'
 import { needService, services } from './helpers/services.js'
 import { setup } from './helpers/setup.js'
 
@@ -47,40 +45,6 @@ test('an application\'s own client: used as it is, left open by close(), and the
   assert.equal(client.isOpen, true, 'the application\'s client is still open')
   assert.equal(listeners(), before)
   assert.equal(await client.ping(), 'PONG')
-})
-
-test('Redis killed mid-run: every request still succeeds from the network, and the cache works again once Redis is back', async (t) => {
-  const redis = await ownServer(t, 'redis')
-  if (redis === undefined) return
-  const { origin, dispatcher, cache } = await setup(t, { cache: new RedisBackend(uniqueName(), { url: `redis://127.0.0.1:${redis.port}`, retryAfter: 100 }) })
-  const get = async (path: string): Promise<Answer> => {
-    const answer = await viaRequest.send(origin.url + path, { dispatcher })
-    assert.equal(answer.status, 200)
-    assert.equal(answer.text, `hello GET ${path}`)
-    return answer
-  }
-
-  await get('/a')
-  assert.equal((await get('/a')).cacheStatus?.hit, true)
-  await redis.kill()
-  const before = origin.count()
-  for (let i = 0; i < 5; i++) assert.equal((await get('/a')).cacheStatus?.hit, false, 'with Redis down, requests go to the origin')
-  for (let i = 0; i < 5; i++) await get(`/down${i}`)
-  assert.equal(origin.count(), before + 10)
-  await assert.rejects(cache.clear(), 'a management call reports the failure')
-
-  await redis.start()
-  assert.ok(await hitsAgain(cache, get), 'a response is a hit again after Redis came back')
-})
-
-test('Redis down when the backend is created: requests go to the network; the cache works once Redis starts', async (t) => {
-  const redis = await ownServer(t, 'redis', { started: false })
-  if (redis === undefined) return
-  const { origin, dispatcher, cache } = await setup(t, { cache: new RedisBackend(uniqueName(), { url: `redis://127.0.0.1:${redis.port}`, retryAfter: 100 }) })
-  for (let i = 0; i < 3; i++) assert.equal((await viaRequest.send(`${origin.url}/x`, { dispatcher })).status, 200)
-  assert.equal(origin.count(), 3)
-  await redis.start()
-  assert.ok(await hitsAgain(cache, async (path) => viaRequest.send(origin.url + path, { dispatcher })), 'a response is a hit once Redis is up')
 })
 
 test('a key another process deletes between the scan and the read is skipped: entries(), delete() and deleteExpired() go on', async (t) => {

@@ -74,6 +74,8 @@ export class CacheBackend {
   readonly maxEntrySize: number
   /** Until when (epoch ms) the store is left alone after a failure; 0 when it is in use. */
   #restingUntil = 0
+  /** True while one read tries the store again after a rest: the other requests keep skipping it until that read succeeds. */
+  #probing = false
   /** Writes still in flight, by key: a read of the same key waits for them, so a process reads its own writes. */
   readonly #pending = new Map<string, Promise<void>>()
   /** Recently read and written entries, kept decoded (the `memoryLayer` option). */
@@ -121,10 +123,12 @@ export class CacheBackend {
     this.#restingUntil = Date.now() + this.#retryAfter
   }
 
-  /** False while the store is resting after a failure; once that is over, reopens a store that failed to open. */
+  /**
+   * False while the store is resting after a failure, or while a read tries it again; once the rest is over, reopens a
+   * store that failed to open.
+   */
   #usable (): boolean {
-    if (Date.now() < this.#restingUntil) return false
-    this.#restingUntil = 0
+    if (this.#probing || Date.now() < this.#restingUntil) return false
     if (this.#openFailed && this.#open !== undefined) {
       this.#openFailed = false
       this.#keyv = this.#opened(this.#open())
@@ -144,15 +148,21 @@ export class CacheBackend {
   async get (key: string): Promise<CacheEntry | undefined> {
     const kept = this.peek(key)
     if (kept !== undefined) return kept
-    if (this.#restingUntil !== 0 && !this.#usable()) return undefined
+    // After a rest, one read tries the store again (a store that hangs then holds up one request, not every one).
+    const probe = this.#restingUntil !== 0
+    if (probe && !this.#usable()) return undefined
+    if (probe) this.#probing = true
     const changes = this.#changes
     let value: unknown
     try {
       value = await this.#bounded(Promise.resolve(this.#read(key)), `read of ${key}`)
+      if (probe) this.#restingUntil = 0
     } catch (error) {
       reportError(this.counters, 'read', key, error)
       this.#rest()
       return undefined
+    } finally {
+      if (probe) this.#probing = false
     }
     const entry = value === undefined || value === null ? undefined : this.#codec.decode(value)
     if (entry === undefined && value !== undefined && value !== null) debug('entry %s is not readable; treated as a miss', key)
@@ -271,9 +281,10 @@ export class CacheBackend {
   }
 
   #deleteKey (key: string): Promise<boolean> {
-    // Registered at once: a read of the key that starts after this call waits for the deletion.
+    // Registered at once: a read of the key that starts after this call waits for the deletion. Bounded like a write,
+    // so that a store that hangs never holds up the later changes of the key, flush() or close().
     return this.#change(key, async () => {
-      const deleted = await (await this.#keyv).delete(key)
+      const deleted = await this.#bounded((async () => (await this.#keyv).delete(key))(), `delete of ${key}`)
       // (After the store's deletion: a write queued before this one has put its entry in the layer by now.)
       this.#layer?.delete(key)
       return deleted
@@ -401,15 +412,25 @@ export class CacheBackend {
     await Promise.all(this.#pending.values())
   }
 
-  /** Finishes pending writes and closes the store's connection (a store that never opened has nothing to close). */
+  /**
+   * Finishes pending writes and closes the store's connection (a store that never opened has nothing to close). A
+   * store that has not let go within the timeout (a server that does not answer) is not waited for: the backend drops
+   * its connection where it can (see `abandon`), and the failure is reported.
+   */
   async close (): Promise<void> {
     await this.flush()
+    // (A store still opening is closed once it is open, however long that takes.)
+    const closing = this.#keyv.then(async (keyv) => keyv.disconnect())
     try {
-      await (await this.#keyv).disconnect()
+      await this.#bounded(closing, 'close')
     } catch (error) {
       reportError(this.counters, 'close', undefined, error)
+      this.abandon()
     }
   }
+
+  /** Called when the store's connection did not close in time: a backend that can drop it at once does so. */
+  protected abandon (): void {}
 
   /**
    * Every stored `[key, value]`, as the store holds them. Backends that can list their keys more efficiently

@@ -40,6 +40,10 @@ export class DynamoDBBackend extends CacheBackend {
     assertInstalled('@keyv/dynamo', 'DynamoDBBackend')
     assertInstalled('@aws-sdk/client-dynamodb', 'DynamoDBBackend')
     const { store, rest: clientConfig } = expiringStoreOptions(options, 'DynamoDBBackend')
+    const timeout = store.timeout ?? 2000
+    // The SDK waits for ever on a server that accepts a connection and never answers, keeping a socket per request
+    // (50 at most, then requests queue): a request that gets no data for as long as a read may take is abandoned.
+    if (timeout !== Infinity) clientConfig.requestHandler ??= { connectionTimeout: timeout, socketTimeout: timeout }
     super(async () => openTable(cacheName, clientConfig), { ...store, maxEntrySize: DYNAMODB_MAX_ENTRY_SIZE })
     this.cacheName = cacheName
   }

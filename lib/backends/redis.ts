@@ -66,6 +66,11 @@ export class RedisBackend extends CacheBackend {
     }
   }
 
+  /** A server that does not answer never lets a graceful close finish: the connection the backend opened is dropped. */
+  protected override abandon (): void {
+    this.#client.then(({ owned, client }) => { if (owned && client.isOpen) client.destroy() }).catch((error: unknown) => debug('redis: %s', error))
+  }
+
   /** Finishes pending writes; closes the connection the backend opened, or detaches from the client it was given. */
   override async close (): Promise<void> {
     const { owned, client, listeners } = await this.#client

@@ -6,13 +6,14 @@ import type { MemoryLayerOptions } from './memory-layer.js'
 /** The options every store-backed backend takes. */
 export interface StoreOptions {
   /**
-   * How long (ms) a read or a write may take before the cache gives up on it: a read then counts as a miss and the
-   * request goes to the network; a write is dropped. Default 2000; `Infinity` for none.
+   * How long (ms) a read, a write or a deletion may take before the cache gives up on it: a read then counts as a miss
+   * and the request goes to the network; a write is dropped; a deletion rejects. Default 2000; `Infinity` for none.
    */
   timeout?: number
   /**
    * After a read fails or times out, how long (ms) the cache leaves the store alone: requests go straight to the
-   * network, with no wait, and nothing is written until then; the next request tries the store again. Default 1000.
+   * network, with no wait, and nothing is written until then; then the next request tries the store again, while the
+   * others keep skipping it until that read succeeds. Default 1000.
    */
   retryAfter?: number
   /**

@@ -118,7 +118,8 @@ const specs = {
   dynamodb: {
     name: 'dynalite',
     command: process.execPath,
-    args: (port: number) => ['node_modules/dynalite/cli.js', '--host', '127.0.0.1', '--port', String(port), '--createTableMs', '0'],
+    // (On disk, so that its tables outlive a restart, as DynamoDB's do.)
+    args: (port: number, dir: string) => ['node_modules/dynalite/cli.js', '--host', '127.0.0.1', '--port', String(port), '--createTableMs', '0', '--path', join(dir, 'data')],
     answers: tcp
   }
 } satisfies Record<string, ServerSpec>

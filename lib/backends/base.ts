@@ -8,6 +8,7 @@ import { KeyBuilder } from '../key.js'
 import { debug } from '../log.js'
 import { MemoryLayer } from './memory-layer.js'
 import { entryInfo, entryMatcher, keyOfUrl, type EntryFilter, type EntryInfo, type UrlRequestInit } from './selection.js'
+import { StoreAccess, type StoreOpener } from './store-access.js'
 import type { CacheBackendOptions } from './store-options.js'
 
 /** How entries are turned into the values a Keyv store holds, and back. */
@@ -47,15 +48,7 @@ export interface DeleteOptions {
 /** How many deletions (or rewrites) a management call keeps in flight at once. */
 const BATCH = 64
 
-/** Opens the Keyv store; called again (after `retryAfter`) when an earlier attempt failed. */
-export type StoreOpener = () => Promise<Keyv>
 
-function positiveMs (value: unknown, option: string, infinityAllowed: boolean, owner: string): number {
-  if (typeof value !== 'number' || !(value > 0) || (value === Infinity && !infinityAllowed)) {
-    throw new TypeError(`${owner}: ${option} must be a number of ms greater than 0${infinityAllowed ? ' (or Infinity)' : ''}; got ${String(value)}`)
-  }
-  return value
-}
 
 /**
  * Responses stored in a Keyv store. Store failures never reach the caller: a read that fails or finds a value
@@ -63,19 +56,12 @@ function positiveMs (value: unknown, option: string, infinityAllowed: boolean, o
  * logged (`NODE_DEBUG=undici-client-cache`) and dropped.
  */
 export class CacheBackend {
-  #keyv: Promise<Keyv>
-  readonly #open: StoreOpener | undefined
-  #openFailed = false
+  /** The store, opened, bounded by `timeout` and rested after failures. */
+  readonly #store: StoreAccess
   readonly #codec: EntryCodec
-  readonly #timeout: number
-  readonly #retryAfter: number
   readonly #keepStaleFor: number | undefined
   /** The largest entry (bytes, encoded) this backend's store can hold. */
   readonly maxEntrySize: number
-  /** Until when (epoch ms) the store is left alone after a failure; 0 when it is in use. */
-  #restingUntil = 0
-  /** True while one read tries the store again after a rest: the other requests keep skipping it until that read succeeds. */
-  #probing = false
   /** Writes still in flight, by key: a read of the same key waits for them, so a process reads its own writes. */
   readonly #pending = new Map<string, Promise<void>>()
   /** Recently read and written entries, kept decoded (the `memoryLayer` option). */
@@ -99,46 +85,16 @@ export class CacheBackend {
    */
   constructor (store: Keyv | Promise<Keyv> | StoreOpener, options: CacheBackendOptions = {}) {
     const { codec = binaryCodec, timeout = 2000, retryAfter = 1000, keepStaleFor, maxEntrySize = Infinity, memoryLayer } = options
-    this.#timeout = positiveMs(timeout, 'timeout', true, new.target.name)
-    this.#retryAfter = positiveMs(retryAfter, 'retryAfter', false, new.target.name)
+    this.#store = new StoreAccess(store, { timeout, retryAfter }, new.target.name, (error) => reportError(this.counters, 'open', undefined, error))
     this.#keepStaleFor = keepStaleFor
     this.maxEntrySize = maxEntrySize
     this.#codec = codec
     if (memoryLayer !== undefined && memoryLayer !== false) this.#layer = new MemoryLayer(memoryLayer === true ? {} : memoryLayer, new.target.name)
-    this.#open = typeof store === 'function' ? store : undefined
-    this.#keyv = this.#opened(typeof store === 'function' ? store() : Promise.resolve(store))
-  }
-
-  #opened (keyv: Promise<Keyv>): Promise<Keyv> {
-    keyv.catch((error: unknown) => {
-      reportError(this.counters, 'open', undefined, error)
-      this.#openFailed = true
-      this.#rest()
-    })
-    return keyv
-  }
-
-  /** After a failure: requests skip the store for `retryAfter` ms. */
-  #rest (): void {
-    this.#restingUntil = Date.now() + this.#retryAfter
-  }
-
-  /**
-   * False while the store is resting after a failure, or while a read tries it again; once the rest is over, reopens a
-   * store that failed to open.
-   */
-  #usable (): boolean {
-    if (this.#probing || Date.now() < this.#restingUntil) return false
-    if (this.#openFailed && this.#open !== undefined) {
-      this.#openFailed = false
-      this.#keyv = this.#opened(this.#open())
-    }
-    return true
   }
 
   /** The Keyv instance entries are kept in (it may still be opening). */
   get keyv (): Promise<Keyv> {
-    return this.#keyv
+    return this.#store.keyv
   }
 
   /**
@@ -148,21 +104,17 @@ export class CacheBackend {
   async get (key: string): Promise<CacheEntry | undefined> {
     const kept = this.peek(key)
     if (kept !== undefined) return kept
-    // After a rest, one read tries the store again (a store that hangs then holds up one request, not every one).
-    const probe = this.#restingUntil !== 0
-    if (probe && !this.#usable()) return undefined
-    if (probe) this.#probing = true
+    const turn = this.#store.startRead()
+    if (turn === 'skip') return undefined
     const changes = this.#changes
     let value: unknown
     try {
-      value = await this.#bounded(Promise.resolve(this.#read(key)), `read of ${key}`)
-      if (probe) this.#restingUntil = 0
+      value = await this.#store.bounded(Promise.resolve(this.#read(key)), `read of ${key}`)
+      this.#store.endRead(turn, true)
     } catch (error) {
       reportError(this.counters, 'read', key, error)
-      this.#rest()
+      this.#store.endRead(turn, false)
       return undefined
-    } finally {
-      if (probe) this.#probing = false
     }
     const entry = value === undefined || value === null ? undefined : this.#codec.decode(value)
     if (entry === undefined && value !== undefined && value !== null) debug('entry %s is not readable; treated as a miss', key)
@@ -197,18 +149,7 @@ export class CacheBackend {
 
   /** The raw value stored under `key`, as the store holds it. Backends with a faster path than Keyv's override it. */
   protected readValue (key: string): unknown {
-    return this.#keyv.then(async (keyv) => keyv.get(key))
-  }
-
-  /** `operation`, or a rejection once it has taken longer than the backend's timeout. */
-  #bounded<T> (operation: Promise<T>, what: string): Promise<T> {
-    if (this.#timeout === Infinity) return operation
-    let timer: NodeJS.Timeout | undefined
-    const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${this.#timeout} ms`)), this.#timeout)
-      timer.unref()
-    })
-    return Promise.race([operation, expired]).finally(() => clearTimeout(timer))
+    return this.#store.keyv.then(async (keyv) => keyv.get(key))
   }
 
   /**
@@ -240,9 +181,9 @@ export class CacheBackend {
   async #write (key: string, entry: CacheEntry | Promise<CacheEntry | undefined>, reported = true): Promise<void> {
     try {
       // The bound covers the vetting too (a user's async filter), so a pending write always settles.
-      await this.#bounded((async () => {
+      await this.#store.bounded((async () => {
         const value = await entry
-        if (value === undefined || (this.#restingUntil !== 0 && !this.#usable())) return
+        if (value === undefined || !this.#store.writable()) return
         if (this.maxEntrySize !== Infinity && entrySize(value) > this.maxEntrySize) {
           debug('entry %s (%s) is larger than the store takes (%d bytes); not stored', key, value.url, this.maxEntrySize)
           return
@@ -251,7 +192,7 @@ export class CacheBackend {
         if (ttl !== undefined && ttl <= 0) return
         const started = performance.now()
         const encoded = this.#codec.encode(value)
-        await (await this.#keyv).set(key, encoded, ttl)
+        await (await this.#store.keyv).set(key, encoded, ttl)
         this.#layer?.set(key, value)
         if (reported && isResponse(value)) {
           reportStore(this.counters, () => ({ key, url: value.url, method: value.method, status: value.status, size: sizeOf(encoded, value), expiresAt: value.expiresAt, duration: performance.now() - started }))
@@ -284,7 +225,7 @@ export class CacheBackend {
     // Registered at once: a read of the key that starts after this call waits for the deletion. Bounded like a write,
     // so that a store that hangs never holds up the later changes of the key, flush() or close().
     return this.#change(key, async () => {
-      const deleted = await this.#bounded((async () => (await this.#keyv).delete(key))(), `delete of ${key}`)
+      const deleted = await this.#store.bounded((async () => (await this.#store.keyv).delete(key))(), `delete of ${key}`)
       // (After the store's deletion: a write queued before this one has put its entry in the layer by now.)
       this.#layer?.delete(key)
       return deleted
@@ -295,7 +236,7 @@ export class CacheBackend {
   async clear (): Promise<void> {
     await this.flush()
     this.#layer?.clear()
-    await this.clearStore(await this.#keyv)
+    await this.clearStore(await this.#store.keyv)
   }
 
   /** Deletes every entry of the store. Backends whose adapter reports a failed clear some other way override it. */
@@ -420,9 +361,9 @@ export class CacheBackend {
   async close (): Promise<void> {
     await this.flush()
     // (A store still opening is closed once it is open, however long that takes.)
-    const closing = this.#keyv.then(async (keyv) => keyv.disconnect())
+    const closing = this.#store.keyv.then(async (keyv) => keyv.disconnect())
     try {
-      await this.#bounded(closing, 'close')
+      await this.#store.bounded(closing, 'close')
     } catch (error) {
       reportError(this.counters, 'close', undefined, error)
       this.abandon()
@@ -437,7 +378,7 @@ export class CacheBackend {
    * override this; the default uses Keyv's iterator, which not every store adapter has.
    */
   protected async * rawEntries (): AsyncIterable<[string, unknown]> {
-    const keyv = await this.#keyv
+    const keyv = await this.#store.keyv
     if (typeof keyv.iterator !== 'function') {
       throw new TypeError('This Keyv store cannot list its keys (it has no iterator), so urls() and deleteExpired() are not available on it')
     }

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test'
 import { cacheInterceptor, EXPIRE_IMMEDIATELY, NEVER_EXPIRE, type CacheBackend, type EntryFilter, type EntryInfo } from 'undici-client-cache'
 import { backendCases } from './helpers/backends.js'
 import { viaRequest } from './helpers/clients.js'
-import { echo, startOrigin, type Route } from './helpers/origin.js'
+import { echoWithEtag, startOrigin } from './helpers/origin.js'
 import { setup } from './helpers/setup.js'
 import { Agent, interceptors } from './helpers/undici.js'
 
@@ -14,18 +14,13 @@ async function listed (cache: CacheBackend, filter?: EntryFilter): Promise<Entry
   return found.sort((a, b) => a.url < b.url ? -1 : 1)
 }
 
-/** The default route, with an ETag: a `?cc=max-age=0` response is then stored (expired, to be revalidated). */
-const withEtag: Route = (req, res, seen) => {
-  res.setHeader('etag', '"v1"')
-  return echo(req, res, seen)
-}
 
 const urlsOf = async (cache: CacheBackend, filter?: EntryFilter): Promise<string[]> => (await listed(cache, filter)).map((info) => info.url)
 
 for (const backend of backendCases) {
   describe(`${backend.name}`, () => {
     test('entries() describes each stored response; filters by URL, glob, expiry and age', async (t) => {
-      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make(), ignoredParams: ['token'] }, withEtag)
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make(), ignoredParams: ['token'] }, echoWithEtag)
       const before = Date.now()
       for (const path of ['/a?y=2&x=1', '/b', '/api/one', '/api/two?token=secret', '/old?cc=max-age=0']) await viaRequest.send(origin.url + path, { dispatcher })
       const all = await listed(cache)
@@ -59,7 +54,7 @@ for (const backend of backendCases) {
     })
 
     test('delete(filter) removes what the filter selects, reports progress, and the next request goes to the origin', async (t) => {
-      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() }, withEtag)
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() }, echoWithEtag)
       const paths = [...Array.from({ length: 70 }, (_, i) => `/bulk/${i}`), '/keep', '/gone?cc=max-age=0']
       await Promise.all(paths.map(async (path) => viaRequest.send(origin.url + path, { dispatcher })))
       const progress: Array<{ deleted: number, total: number }> = []
@@ -98,7 +93,7 @@ for (const backend of backendCases) {
     })
 
     test('resetExpiration() gives stored responses a new expiry from now', async (t) => {
-      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() }, withEtag)
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() }, echoWithEtag)
       await viaRequest.send(`${origin.url}/a`, { dispatcher })
       await viaRequest.send(`${origin.url}/b?cc=max-age=0`, { dispatcher })
       assert.equal(await cache.resetExpiration(EXPIRE_IMMEDIATELY, { urls: [`${origin.url}/a`] }), 1)
@@ -113,7 +108,7 @@ for (const backend of backendCases) {
     })
 
     test('stats() counts entries, bytes and expired ones, and this process\'s hits, misses and stores', async (t) => {
-      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() }, withEtag)
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make() }, echoWithEtag)
       for (const path of ['/a', '/a', '/a', '/b?cc=max-age=0', '/c?cc=no-store']) await viaRequest.send(origin.url + path, { dispatcher })
       await cache.flush()
       const stats = await cache.stats()

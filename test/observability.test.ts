@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { CHANNEL_NAMES, RedisBackend } from 'undici-client-cache'
 import { backendCases } from './helpers/backends.js'
 import { viaFetch, viaRequest } from './helpers/clients.js'
-import { echo, type Route } from './helpers/origin.js'
+import { echoWithEtag } from './helpers/origin.js'
 import { setup } from './helpers/setup.js'
 
 type Name = keyof typeof CHANNEL_NAMES
@@ -24,20 +24,11 @@ function listen (t: TestContext): Heard[] {
   return heard
 }
 
-const withEtag: Route = (req, res, seen) => {
-  res.setHeader('etag', '"v1"')
-  if (req.headers['if-none-match'] === '"v1"') {
-    res.statusCode = 304
-    res.end()
-    return
-  }
-  return echo(req, res, seen)
-}
 
 for (const backend of backendCases) {
   describe(backend.name, () => {
     test('a miss, its store, a hit and a revalidation are published with key, URL (secrets redacted) and timings', async (t) => {
-      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make(), ignoredParams: ['token'] }, withEtag)
+      const { origin, dispatcher, cache } = await setup(t, { cache: backend.make(), ignoredParams: ['token'] }, echoWithEtag)
       const heard = listen(t)
       const url = `${origin.url}/item?token=secret`
       await viaRequest.send(url, { dispatcher })

@@ -74,8 +74,6 @@ export async function settlesWithin (operation: Promise<unknown>, ms: number): P
 
 export interface Load {
   answers: Answer[]
-  /** The longest a request waited for its answer (ms). */
-  longest: number
   /** How long the whole load took (ms). */
   elapsed: number
 }
@@ -83,16 +81,13 @@ export interface Load {
 /** Sends `count` requests for `path(i)`, `concurrency` at a time. */
 export async function load (get: (path: string) => Promise<Answer>, count: number, path: (i: number) => string, concurrency = 20): Promise<Load> {
   const answers: Answer[] = []
-  let longest = 0
   let next = 0
   const started = performance.now()
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < count) {
       const i = next++
-      const sent = performance.now()
       answers[i] = await get(path(i))
-      longest = Math.max(longest, performance.now() - sent)
     }
   }))
-  return { answers, longest, elapsed: performance.now() - started }
+  return { answers, elapsed: performance.now() - started }
 }

@@ -33,6 +33,17 @@ export const echo: Route = (req, res) => {
   res.end(size === null ? `hello ${req.method} ${req.url}` : Buffer.alloc(Number(size), 'x'))
 }
 
+/** {@link echo} with an ETag, answering a matching `If-None-Match` with a 304: a `?cc=max-age=0` response is then stored (stale, to be revalidated). */
+export const echoWithEtag: Route = (req, res, seen) => {
+  res.setHeader('etag', '"v1"')
+  if (req.headers['if-none-match'] === '"v1"') {
+    res.statusCode = 304
+    res.end()
+    return
+  }
+  return echo(req, res, seen)
+}
+
 export async function startOrigin (route: Route = echo): Promise<Origin> {
   const requests: SeenRequest[] = []
   const server = createServer((req, res) => {
